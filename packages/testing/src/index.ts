@@ -1,0 +1,1 @@
+export { setupTracing, type TestTracing } from './setup-tracing.js';

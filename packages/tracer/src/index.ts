@@ -1,0 +1,2 @@
+export { installGlobals } from './globals.js';
+export { createPropagator } from './propagation.js';

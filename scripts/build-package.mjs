@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// Builds the package in the current directory to dist/esm (ESM) and dist/cjs (CommonJS),
+// each with its own declarations, so `import` and `require` consumers both get types.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const tsc = require.resolve('typescript/bin/tsc');
+const cwd = process.cwd();
+
+function run(args) {
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', ...args], { cwd, stdio: 'inherit' });
+}
+
+rmSync(join(cwd, 'dist'), { recursive: true, force: true });
+run(['--outDir', 'dist/esm']);
+// Node10 resolution reads each dependency's top-level `main`/`types`, which every package here sets.
+run(['--outDir', 'dist/cjs', '--module', 'CommonJS', '--moduleResolution', 'Node10']);
+mkdirSync(join(cwd, 'dist/cjs'), { recursive: true });
+writeFileSync(join(cwd, 'dist/cjs/package.json'), '{ "type": "commonjs" }\n');

@@ -1,0 +1,5 @@
+export declare const endpoints: { jaegerQuery: string; otlpHttp: string; redis: string; amqp: string };
+export declare const serviceNames: string[];
+export declare function up(names?: string[]): Promise<string[]>;
+export declare function down(names?: string[]): Promise<void>;
+export declare function status(): Promise<Record<string, boolean>>;
