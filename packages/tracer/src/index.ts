@@ -1,3 +1,8 @@
+export { init } from './init.js';
+export { AgentraceConfigError, resolveConfig } from './config.js';
+export { ConsoleTraceProcessor } from './console-trace-processor.js';
+export { RateLimitedLogger } from './diagnostics.js';
+export { RunAttributesSpanProcessor } from './run-attributes-processor.js';
 export { installGlobals } from './globals.js';
 export { createPropagator } from './propagation.js';
 export {
@@ -9,3 +14,15 @@ export {
   type TraceTreeEvent,
   type TraceTreeNode,
 } from './trace-tree.js';
+export type {
+  BatchOptions,
+  ConsoleExporterOptions,
+  DiagnosticLogger,
+  ExporterChoice,
+  ExporterName,
+  LogLevel,
+  ResolvedConfig,
+  SamplerName,
+  TracerHandle,
+  TracerOptions,
+} from './types.js';

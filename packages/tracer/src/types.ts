@@ -1,0 +1,130 @@
+import type { Attributes, TracerProvider } from '@opentelemetry/api';
+import type { HttpInstrumentationOptions } from '@agentrace/instrumentation-http';
+import type { QueueInstrumentationOptions } from '@agentrace/instrumentation-queue';
+import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+/** Built-in exporter names, as in `OTEL_TRACES_EXPORTER`. */
+export type ExporterName = 'otlp' | 'console' | 'none';
+
+/** Where finished spans go: a built-in name, or your own exporter or processor. */
+export type ExporterChoice = ExporterName | SpanExporter | SpanProcessor;
+
+/** Sampler names, as in `OTEL_TRACES_SAMPLER`. */
+export type SamplerName =
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio'
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio';
+
+/** Diagnostic levels, as in `OTEL_LOG_LEVEL`. */
+export type LogLevel = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
+
+/** Receives agentrace's and the OpenTelemetry SDK's own diagnostics (never the agent's logs). */
+export interface DiagnosticLogger {
+  error(message: string): void;
+  warn(message: string): void;
+  info?(message: string): void;
+  debug?(message: string): void;
+}
+
+/** Batch span processor limits (`OTEL_BSP_*`). */
+export interface BatchOptions {
+  /** Spans kept waiting for export before new ones are dropped. Default 16384 (`OTEL_BSP_MAX_QUEUE_SIZE`). */
+  maxQueueSize?: number;
+  /** Spans per export request. Default 1024 (`OTEL_BSP_MAX_EXPORT_BATCH_SIZE`). */
+  maxExportBatchSize?: number;
+  /** Milliseconds between two exports. Default 1000 (`OTEL_BSP_SCHEDULE_DELAY`). */
+  scheduledDelayMillis?: number;
+  /** Milliseconds an export may take before it is abandoned. Default 10000 (`OTEL_BSP_EXPORT_TIMEOUT`). */
+  exportTimeoutMillis?: number;
+}
+
+/** Options of the console exporter. */
+export interface ConsoleExporterOptions {
+  /** Where the printed trees go. Default: `process.stdout`. */
+  write?: (text: string) => void;
+  /** Attribute keys printed on each span line, or `'all'`. Default: a short list of telling ones. */
+  attributes?: readonly string[] | 'all' | 'none';
+}
+
+/**
+ * Options of {@link init}. Each one overrides its environment variable, which overrides the default.
+ */
+export interface TracerOptions {
+  /** `service.name` of this process. Default: `OTEL_SERVICE_NAME`, else `unknown_service:node`. */
+  serviceName?: string;
+  /** `service.version`. Default: `service.version` in `OTEL_RESOURCE_ATTRIBUTES`, else unset. */
+  serviceVersion?: string;
+  /** `deployment.environment.name`. Default: from `OTEL_RESOURCE_ATTRIBUTES`, else unset. */
+  environment?: string;
+  /** More resource attributes, merged over `OTEL_RESOURCE_ATTRIBUTES`. Default: none. */
+  resourceAttributes?: Attributes;
+  /**
+   * Full OTLP/HTTP traces URL. Default: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, else
+   * `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`, else `http://localhost:4318/v1/traces` (a local Jaeger).
+   */
+  endpoint?: string;
+  /** Headers sent with each export. Default: `OTEL_EXPORTER_OTLP_HEADERS` overlaid with `OTEL_EXPORTER_OTLP_TRACES_HEADERS`. */
+  headers?: Record<string, string>;
+  /** Where spans go; several at once with an array. Default: `OTEL_TRACES_EXPORTER` (comma list), else `'otlp'`. */
+  exporter?: ExporterChoice | readonly ExporterChoice[];
+  /** The sampler, by name or instance. Default: `OTEL_TRACES_SAMPLER`, else `'parentbased_always_on'`. */
+  sampler?: SamplerName | Sampler;
+  /** Ratio for the `*traceidratio` samplers, 0 to 1. Default: `OTEL_TRACES_SAMPLER_ARG`, else 1. */
+  samplerArg?: number;
+  /** Batch limits of the OTLP export. Default: see {@link BatchOptions}. */
+  batch?: BatchOptions;
+  /** Options of the console exporter, when it is chosen. */
+  console?: ConsoleExporterOptions;
+  /** Turns tracing off entirely (a no-op handle). Default: `OTEL_SDK_DISABLED` is `true`, else false. */
+  disabled?: boolean;
+  /** Longest wait for the final export at exit or on a signal, in ms. Default 5000 (`AGENTRACE_SHUTDOWN_TIMEOUT`). */
+  shutdownTimeoutMillis?: number;
+  /** Flush on SIGTERM, SIGINT and normal exit. Default true. */
+  handleExit?: boolean;
+  /** Receiver of diagnostics. Default: standard error, each distinct problem at most once a minute. */
+  logger?: DiagnosticLogger;
+  /** Lowest diagnostic level reported. Default: `OTEL_LOG_LEVEL`, else `'warn'`. */
+  logLevel?: LogLevel;
+  /** Outgoing and incoming HTTP spans: `false` to turn off, or options. Default: on. */
+  http?: boolean | HttpInstrumentationOptions;
+  /** Queue-client spans (BullMQ, RabbitMQ): `false` to turn off, or options. Default: on. */
+  queues?: boolean | QueueInstrumentationOptions;
+  /** Throw an `AgentraceConfigError` on invalid options instead of reporting it and tracing nothing. Default false. */
+  strict?: boolean;
+}
+
+/** What {@link init} returns. */
+export interface TracerHandle {
+  /** False when tracing is off: disabled, or the options were invalid. */
+  readonly enabled: boolean;
+  /** The registered provider (a no-op one when not enabled). */
+  readonly provider: TracerProvider;
+  /** The configuration in force, after options, environment and defaults were combined. */
+  readonly config: ResolvedConfig | undefined;
+  /** Exports every span ended so far. Never rejects. */
+  forceFlush(): Promise<void>;
+  /** Exports what is left and stops tracing; waits at most `shutdownTimeoutMillis`. Never rejects. */
+  shutdown(): Promise<void>;
+}
+
+/** The configuration in force: every option with its final value. */
+export interface ResolvedConfig {
+  serviceName: string;
+  resourceAttributes: Attributes;
+  endpoint: string;
+  headers: Record<string, string>;
+  exporters: ExporterChoice[];
+  sampler: SamplerName | Sampler;
+  samplerArg: number;
+  batch: Required<BatchOptions>;
+  console: ConsoleExporterOptions;
+  disabled: boolean;
+  shutdownTimeoutMillis: number;
+  handleExit: boolean;
+  logLevel: LogLevel;
+  http: false | HttpInstrumentationOptions;
+  queues: false | QueueInstrumentationOptions;
+}
