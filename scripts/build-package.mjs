@@ -11,7 +11,12 @@ const tsc = require.resolve('typescript/bin/tsc');
 const cwd = process.cwd();
 
 function run(args) {
-  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', ...args], { cwd, stdio: 'inherit' });
+  try {
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', ...args], { cwd, stdio: 'inherit' });
+  } catch {
+    // tsc has printed the errors; a Node stack on top would only hide them.
+    process.exit(1);
+  }
 }
 
 rmSync(join(cwd, 'dist'), { recursive: true, force: true });
