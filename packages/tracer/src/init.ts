@@ -147,7 +147,11 @@ export function init(options: TracerOptions = {}): TracerHandle {
       try {
         await provider.forceFlush();
       } catch (error) {
-        diag.error('agentrace: flush failed', error);
+        // A failed export was already explained by the exporter; say only what is new. The provider
+        // rejects with the list of its processors' errors.
+        const errors: unknown[] = Array.isArray(error) ? error : [error];
+        const unreported = errors.filter((e) => typeof e !== 'object' || e === null || !reportedErrors.has(e));
+        if (unreported.length) diag.error('agentrace: flush failed', ...unreported);
       }
     },
     shutdown() {

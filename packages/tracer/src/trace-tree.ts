@@ -1,6 +1,6 @@
-// CONTRACT (to be implemented by the test-kit work): the one trace-tree model and printer, shared by
-// the console exporter and @agentrace/testing.
-import type { AttributeValue } from '@opentelemetry/api';
+// The one trace-tree model and printer, shared by the console exporter and @agentrace/testing (its
+// failure messages, snapshots and Jaeger traces all go through these two functions).
+import { SpanKind, SpanStatusCode, type AttributeValue, type Attributes, type HrTime } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 
 export type TraceSpanKind = 'INTERNAL' | 'SERVER' | 'CLIENT' | 'PRODUCER' | 'CONSUMER';
@@ -17,6 +17,8 @@ export interface TraceTreeNode {
   spanId: string;
   /** Absent for a root; present but not in the trace for an orphan. */
   parentSpanId?: string;
+  /** True when the parent came from another process (extracted from a carrier). */
+  parentIsRemote?: boolean;
   name: string;
   kind: TraceSpanKind;
   /** `service.name` of the process that made the span, where known. */
@@ -42,9 +44,291 @@ export interface FormatTraceTreeOptions {
   attributes?: readonly string[] | 'all' | 'none';
   /** Show durations; default true (tests printing snapshots turn it off). */
   durations?: boolean;
-  /** Show events under their span; default true. */
+  /** Show events (and links) under their span; default true. */
   events?: boolean;
+  /** Show the span kind when it is not INTERNAL; default true. */
+  kinds?: boolean;
+  /** Show the status when it is not UNSET; default true. */
+  statuses?: boolean;
+  /** Show `service.name` where it changes along the tree (only in traces that cross services); default true. */
+  services?: boolean;
+  /** Show each span's id after its name; default false. */
+  ids?: boolean;
+  /** Longest attribute value printed before it is cut with `…`; default 80. */
+  maxValueLength?: number;
+  /** ANSI colours (error in red, details dimmed); default false. */
+  color?: boolean;
 }
 
-export declare function buildTraceTrees(spans: readonly ReadableSpan[]): TraceTree[];
-export declare function formatTraceTree(tree: TraceTree, options?: FormatTraceTreeOptions): string;
+/** The keys printed by default: what tells one span of an agent from another at a glance. */
+const DEFAULT_ATTRIBUTES: readonly string[] = [
+  'agentrace.correlation_id',
+  'gen_ai.request.model',
+  'http.request.method',
+  'http.route',
+  'url.full',
+  'http.response.status_code',
+  'messaging.system',
+  'messaging.operation.type',
+  'messaging.destination.name',
+  'error.type',
+  'agentrace.retry.attempt',
+  'agentrace.abandoned',
+  'agentrace.cancelled',
+];
+
+/**
+ * Keys every span of a run carries: printed only where the value differs from the parent's, so a
+ * run's id shows once on its root and again only where a span crosses into another run.
+ */
+const INHERITED_ATTRIBUTES: ReadonlySet<string> = new Set(['agentrace.correlation_id']);
+
+/** Event attributes never printed unless `attributes: 'all'`: too long for one line. */
+const LONG_EVENT_ATTRIBUTES: ReadonlySet<string> = new Set(['exception.stacktrace']);
+
+const KIND_NAMES: Record<SpanKind, TraceSpanKind> = {
+  [SpanKind.INTERNAL]: 'INTERNAL',
+  [SpanKind.SERVER]: 'SERVER',
+  [SpanKind.CLIENT]: 'CLIENT',
+  [SpanKind.PRODUCER]: 'PRODUCER',
+  [SpanKind.CONSUMER]: 'CONSUMER',
+};
+
+function hrTimeToMs(time: HrTime): number {
+  return time[0] * 1e3 + time[1] / 1e6;
+}
+
+function cleanAttributes(attributes: Attributes | undefined): Record<string, AttributeValue> {
+  const out: Record<string, AttributeValue> = {};
+  if (!attributes) return out;
+  for (const key of Object.keys(attributes)) {
+    const value = attributes[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+function statusOf(span: ReadableSpan): TraceTreeNode['status'] {
+  const code = span.status.code === SpanStatusCode.ERROR ? 'ERROR' : span.status.code === SpanStatusCode.OK ? 'OK' : 'UNSET';
+  return span.status.message ? { code, message: span.status.message } : { code };
+}
+
+function nodeOf(span: ReadableSpan): TraceTreeNode {
+  const { traceId, spanId } = span.spanContext();
+  const parent = span.parentSpanContext;
+  const serviceName = span.resource?.attributes?.['service.name'];
+  const node: TraceTreeNode = {
+    traceId,
+    spanId,
+    name: span.name,
+    kind: KIND_NAMES[span.kind] ?? 'INTERNAL',
+    startTimeMs: hrTimeToMs(span.startTime),
+    durationMs: hrTimeToMs(span.duration),
+    status: statusOf(span),
+    attributes: cleanAttributes(span.attributes),
+    events: span.events.map((event) => ({
+      name: event.name,
+      timeMs: hrTimeToMs(event.time),
+      attributes: cleanAttributes(event.attributes),
+    })),
+    links: span.links.map((link) => ({
+      traceId: link.context.traceId,
+      spanId: link.context.spanId,
+      attributes: cleanAttributes(link.attributes),
+    })),
+    children: [],
+  };
+  if (parent) {
+    node.parentSpanId = parent.spanId;
+    if (parent.isRemote) node.parentIsRemote = true;
+  }
+  if (typeof serviceName === 'string') node.serviceName = serviceName;
+  return node;
+}
+
+function byStart(a: TraceTreeNode, b: TraceTreeNode): number {
+  return a.startTimeMs - b.startTimeMs;
+}
+
+/**
+ * Groups finished spans by trace and links each to its parent. Traces come in the order of their
+ * first span's start; roots and children are ordered by start time (ties keep the input order).
+ * A span whose parent is not among `spans` becomes a root that keeps its `parentSpanId` (an orphan).
+ */
+export function buildTraceTrees(spans: readonly ReadableSpan[]): TraceTree[] {
+  const traces = new Map<string, Map<string, TraceTreeNode>>();
+  for (const span of spans) {
+    const node = nodeOf(span);
+    let nodes = traces.get(node.traceId);
+    if (!nodes) {
+      nodes = new Map();
+      traces.set(node.traceId, nodes);
+    }
+    // The same span exported twice is one span.
+    if (!nodes.has(node.spanId)) nodes.set(node.spanId, node);
+  }
+  const trees: { tree: TraceTree; firstStart: number }[] = [];
+  for (const [traceId, nodes] of traces) {
+    const roots: TraceTreeNode[] = [];
+    let firstStart = Infinity;
+    for (const node of nodes.values()) {
+      firstStart = Math.min(firstStart, node.startTimeMs);
+      const parent = node.parentSpanId === undefined ? undefined : nodes.get(node.parentSpanId);
+      if (parent && parent !== node) parent.children.push(node);
+      else roots.push(node);
+    }
+    for (const node of nodes.values()) node.children.sort(byStart);
+    roots.sort(byStart);
+    trees.push({ tree: { traceId, roots }, firstStart });
+  }
+  trees.sort((a, b) => a.firstStart - b.firstStart);
+  return trees.map(({ tree }) => tree);
+}
+
+const ANSI = { red: '\u001b[31m', green: '\u001b[32m', dim: '\u001b[2m', bold: '\u001b[1m', reset: '\u001b[0m' };
+
+interface Printer {
+  options: Required<Omit<FormatTraceTreeOptions, 'attributes'>>;
+  keys: readonly string[] | 'all';
+  multiService: boolean;
+  paint(style: keyof typeof ANSI, text: string): string;
+}
+
+function formatDuration(ms: number): string {
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
+  if (ms >= 100) return `${ms.toFixed(0)} ms`;
+  if (ms >= 10) return `${ms.toFixed(1)} ms`;
+  return `${ms.toFixed(2)} ms`;
+}
+
+function formatValue(value: AttributeValue, max: number): string {
+  let text: string;
+  if (typeof value === 'string') {
+    // Bare when unambiguous, quoted when spaces, `=` or quotes would blur where the value ends.
+    text = value === '' || /[\s="'\\]/.test(value) ? JSON.stringify(value) : value;
+  } else if (Array.isArray(value)) {
+    text = JSON.stringify(value);
+  } else {
+    text = String(value);
+  }
+  return text.length > max ? `${text.slice(0, Math.max(0, max - 1))}…` : text;
+}
+
+function formatAttributes(
+  attributes: Record<string, AttributeValue>,
+  keys: readonly string[] | 'all',
+  max: number,
+  skip: (key: string, value: AttributeValue) => boolean,
+): string {
+  const parts: string[] = [];
+  const list = keys === 'all' ? Object.keys(attributes).sort() : keys;
+  for (const key of list) {
+    if (!Object.prototype.hasOwnProperty.call(attributes, key)) continue;
+    const value = attributes[key] as AttributeValue;
+    if (skip(key, value)) continue;
+    parts.push(`${key}=${formatValue(value, max)}`);
+  }
+  return parts.join(' ');
+}
+
+function sameValue(a: AttributeValue | undefined, b: AttributeValue | undefined): boolean {
+  return a === b || (Array.isArray(a) && Array.isArray(b) && JSON.stringify(a) === JSON.stringify(b));
+}
+
+function spanLine(node: TraceTreeNode, parent: TraceTreeNode | undefined, printer: Printer): string {
+  const { options, paint } = printer;
+  const parts: string[] = [paint('bold', node.name)];
+  if (options.ids) parts.push(paint('dim', node.spanId));
+  if (options.services && printer.multiService && node.serviceName !== undefined && node.serviceName !== parent?.serviceName) {
+    parts.push(`[${node.serviceName}]`);
+  }
+  if (options.kinds && node.kind !== 'INTERNAL') parts.push(node.kind);
+  if (options.durations) parts.push(paint('dim', formatDuration(node.durationMs)));
+  if (options.statuses && node.status.code !== 'UNSET') {
+    const status = node.status.message ? `${node.status.code}: ${formatValue(node.status.message, options.maxValueLength)}` : node.status.code;
+    parts.push(paint(node.status.code === 'ERROR' ? 'red' : 'green', status));
+  }
+  const attributes = formatAttributes(node.attributes, printer.keys, options.maxValueLength, (key, value) =>
+    printer.keys !== 'all' && parent !== undefined && INHERITED_ATTRIBUTES.has(key) && sameValue(parent.attributes[key], value),
+  );
+  if (attributes) parts.push(attributes);
+  if (!parent && node.parentSpanId !== undefined) {
+    parts.push(paint('red', node.parentIsRemote ? `(remote parent ${node.parentSpanId})` : `(orphan: parent ${node.parentSpanId} not in trace)`));
+  }
+  return parts.join('  ');
+}
+
+function detailLines(node: TraceTreeNode, printer: Printer): string[] {
+  const { options, paint } = printer;
+  if (!options.events) return [];
+  const lines: string[] = [];
+  for (const event of node.events) {
+    const parts = [`• ${event.name}`];
+    if (options.durations) parts.push(paint('dim', `+${formatDuration(Math.max(0, event.timeMs - node.startTimeMs))}`));
+    const attributes = formatAttributes(
+      event.attributes,
+      printer.keys === 'all' ? 'all' : Object.keys(event.attributes),
+      options.maxValueLength,
+      (key) => printer.keys !== 'all' && LONG_EVENT_ATTRIBUTES.has(key),
+    );
+    if (attributes) parts.push(attributes);
+    lines.push(parts.join('  '));
+  }
+  for (const link of node.links) lines.push(paint('dim', `↪ link ${link.traceId}/${link.spanId}`));
+  return lines;
+}
+
+function printNode(
+  node: TraceTreeNode,
+  parent: TraceTreeNode | undefined,
+  prefix: string,
+  connector: string,
+  printer: Printer,
+  out: string[],
+): void {
+  out.push(`${prefix}${connector}${spanLine(node, parent, printer)}`);
+  // Below this node, continue the parent's vertical line only if more siblings follow.
+  const below = prefix + (connector === '├─ ' ? '│  ' : connector === '' ? '' : '   ');
+  const details = detailLines(node, printer);
+  for (const line of details) out.push(`${below}${node.children.length ? '│  ' : '   '}${line}`);
+  node.children.forEach((child, index) => {
+    printNode(child, node, below, index === node.children.length - 1 ? '└─ ' : '├─ ', printer, out);
+  });
+}
+
+function collectServices(nodes: readonly TraceTreeNode[], into: Set<string>): void {
+  for (const node of nodes) {
+    if (node.serviceName !== undefined) into.add(node.serviceName);
+    collectServices(node.children, into);
+  }
+}
+
+/**
+ * Prints a trace as an indented tree, one line per span (name, kind, duration, status, key
+ * attributes) with its events below it; several roots (orphans) are printed one after another.
+ * Plain text unless `color` is set; ends without a newline.
+ */
+export function formatTraceTree(tree: TraceTree, options: FormatTraceTreeOptions = {}): string {
+  const services = new Set<string>();
+  collectServices(tree.roots, services);
+  const color = options.color ?? false;
+  const printer: Printer = {
+    options: {
+      durations: options.durations ?? true,
+      events: options.events ?? true,
+      kinds: options.kinds ?? true,
+      statuses: options.statuses ?? true,
+      services: options.services ?? true,
+      ids: options.ids ?? false,
+      maxValueLength: options.maxValueLength ?? 80,
+      color,
+    },
+    keys: options.attributes === 'none' ? [] : options.attributes ?? DEFAULT_ATTRIBUTES,
+    multiService: services.size > 1,
+    paint: color ? (style, text) => `${ANSI[style]}${text}${ANSI.reset}` : (_style, text) => text,
+  };
+  const out: string[] = [];
+  for (const root of tree.roots) printNode(root, undefined, '', '', printer, out);
+  if (out.length === 0) out.push('(no spans)');
+  return out.join('\n');
+}

@@ -91,6 +91,39 @@ describe('init', () => {
   });
 });
 
+describe('exporter choice and diagnostics', () => {
+  it('sends spans to a user SpanExporter and a user SpanProcessor', async () => {
+    const exported: string[] = [];
+    const ended: string[] = [];
+    const exporter = {
+      export: (spans: { name: string }[], done: (r: { code: number }) => void) => {
+        exported.push(...spans.map((s) => s.name));
+        done({ code: 0 });
+      },
+      shutdown: async () => {},
+    };
+    const processor = { onStart: () => {}, onEnd: (s: { name: string }) => ended.push(s.name), forceFlush: async () => {}, shutdown: async () => {} };
+    handle = init({ exporter: [exporter as never, processor as never], handleExit: false, http: false, queues: false });
+    trace.getTracer('t').startSpan('mine').end();
+    await handle.forceFlush();
+    expect(exported).toEqual(['mine']);
+    expect(ended).toEqual(['mine']);
+  });
+
+  it('explains a failed export once, through the logger, naming the endpoint', async () => {
+    const { lines, logger } = recordingLogger();
+    // Port 9 (discard) is closed on loopback: the connection is refused at once.
+    handle = init({ endpoint: 'http://127.0.0.1:9/v1/traces', logger, handleExit: false, http: false, queues: false });
+    trace.getTracer('t').startSpan('s').end();
+    await handle.forceFlush();
+    const errors = lines.filter((l) => l.level === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.message).toContain('could not export 1 spans to http://127.0.0.1:9/v1/traces');
+    expect(errors[0]!.message).toContain('ECONNREFUSED');
+    expect(errors[0]!.message).toContain('is Jaeger (or another OTLP receiver) running there?');
+  });
+});
+
 describe('RateLimitedLogger', () => {
   it('reports a distinct problem at most once a minute, then says how often it repeated', () => {
     let now = 0;
