@@ -1,0 +1,81 @@
+import { trace, type Attributes, type Span } from '@opentelemetry/api';
+import { reportOnce } from './diagnostics.js';
+import {
+  ATTR_STATE_BASED_ON,
+  ATTR_STATE_KEY,
+  ATTR_STATE_VERSION,
+  EVENT_STATE_READ,
+  EVENT_STATE_WRITE,
+} from './semconv.js';
+import type { StateVersion, TrackReadOptions, TrackWriteOptions } from './types.js';
+
+/**
+ * The attribute form of a version: numbers and strings as they are, a Date as epoch milliseconds,
+ * a bigint as a number when exact (else its decimal string). Anything else is reported and dropped.
+ */
+export function versionAttribute(version: unknown, where: string): number | string | undefined {
+  if (typeof version === 'number' && Number.isFinite(version)) return version;
+  if (typeof version === 'string') return version;
+  if (version instanceof Date && Number.isFinite(version.getTime())) return version.getTime();
+  if (typeof version === 'bigint') {
+    return version <= BigInt(Number.MAX_SAFE_INTEGER) && version >= BigInt(Number.MIN_SAFE_INTEGER)
+      ? Number(version)
+      : version.toString();
+  }
+  if (version !== undefined) {
+    reportOnce(`version:${where}`, `${where}: a version must be a finite number, a string or a valid Date; got ${describe(version)}. It is not recorded.`);
+  }
+  return undefined;
+}
+
+/** Whether two recorded versions name the same version (Jaeger may hand a number back as a string). */
+export function sameVersion(a: string | number, b: string | number): boolean {
+  return a === b || String(a) === String(b);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return value.constructor?.name ?? 'object';
+  return `${typeof value} ${String(value)}`;
+}
+
+export function keyAttribute(key: unknown, where: string): string | undefined {
+  if (typeof key === 'string') return key;
+  if (typeof key === 'number' || typeof key === 'bigint') return String(key);
+  reportOnce(`key:${where}`, `${where}: the key must be a string; got ${describe(key)}. Nothing is recorded.`);
+  return undefined;
+}
+
+function recordingSpan(span: Span | undefined): Span | undefined {
+  const target = span ?? trace.getActiveSpan();
+  return target !== undefined && target.isRecording() ? target : undefined;
+}
+
+/** Records on the active span (a `state.read` event) that this step read version `version` of `key`. */
+export function trackRead(key: string, version: StateVersion, options?: TrackReadOptions): void {
+  const span = recordingSpan(options?.span);
+  if (span === undefined) return;
+  const k = keyAttribute(key, 'trackRead');
+  if (k === undefined) return;
+  const attributes: Attributes = { [ATTR_STATE_KEY]: k };
+  const v = versionAttribute(version, 'trackRead');
+  if (v !== undefined) attributes[ATTR_STATE_VERSION] = v;
+  span.addEvent(EVENT_STATE_READ, attributes);
+}
+
+/**
+ * Records on the active span (a `state.write` event) that this step wrote `key`, based on the version
+ * it had read and, if known, producing version `version`. The lost-update analysis reads these events.
+ */
+export function trackWrite(key: string, write: TrackWriteOptions = {}): void {
+  const span = recordingSpan(write?.span);
+  if (span === undefined) return;
+  const k = keyAttribute(key, 'trackWrite');
+  if (k === undefined) return;
+  const attributes: Attributes = { [ATTR_STATE_KEY]: k };
+  const basedOn = versionAttribute(write?.basedOn, 'trackWrite basedOn');
+  if (basedOn !== undefined) attributes[ATTR_STATE_BASED_ON] = basedOn;
+  const version = versionAttribute(write?.version, 'trackWrite version');
+  if (version !== undefined) attributes[ATTR_STATE_VERSION] = version;
+  span.addEvent(EVENT_STATE_WRITE, attributes);
+}
