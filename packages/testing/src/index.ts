@@ -1,1 +1,54 @@
 export { setupTracing, type TestTracing } from './setup-tracing.js';
+export {
+  findNode,
+  findNodes,
+  findSpan,
+  findSpans,
+  getRunTree,
+  getTraceTree,
+  getTraceTrees,
+  groupSpansByTrace,
+  printTraces,
+  spansOfRun,
+  traceTreeNodes,
+} from './queries.js';
+export {
+  assertAllSpansEnded,
+  assertExceptionEvent,
+  assertNoCrossRunSpans,
+  assertNoOrphans,
+  assertTraceShape,
+  TraceAssertionError,
+  type ErrorType,
+} from './assertions.js';
+export { compareTraceShape, type ShapeComparison } from './shape.js';
+export { fetchJaegerTrace, jaegerTraceToSpans, jaegerTraceToTree, waitForTrace } from './jaeger.js';
+export { jaegerQueryUrl, otlpTracesEndpoint } from './env.js';
+export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
+export {
+  buildTraceTrees,
+  formatTraceTree,
+  type FormatTraceTreeOptions,
+  type TraceSpanKind,
+  type TraceTree,
+  type TraceTreeEvent,
+  type TraceTreeNode,
+} from '@agentrace/tracer';
+export type {
+  ExceptionEventOptions,
+  JaegerKeyValue,
+  JaegerSpan,
+  JaegerTrace,
+  NoCrossRunOptions,
+  NoOrphansOptions,
+  SetupTracingOptions,
+  SpanQuery,
+  SpanShape,
+  SpanShapeObject,
+  SpanSource,
+  StatusShape,
+  TraceShape,
+  TraceShapeOptions,
+  TraceSource,
+  WaitForTraceOptions,
+} from './types.js';

@@ -1,35 +1,102 @@
-import { installGlobals } from '@agentrace/tracer';
+import { installGlobals, RunAttributesSpanProcessor, type TraceTree, buildTraceTrees } from '@agentrace/tracer';
+import { ProxyTracerProvider, trace, type TracerProvider } from '@opentelemetry/api';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
   SimpleSpanProcessor,
   type ReadableSpan,
+  type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { registerAutoReset, unregisterAutoReset } from './auto-reset.js';
+import { LogicalClock, SequentialIdGenerator } from './deterministic.js';
+import { OpenSpanTracker } from './open-spans.js';
+import type { SetupTracingOptions } from './types.js';
 
 /** An in-memory tracing setup for tests: spans are visible as soon as they end. */
 export interface TestTracing {
   /** Every span ended since the last reset, in the order they ended. */
   spans(): ReadableSpan[];
-  /** Forgets every finished span. */
+  /** Spans started since the last reset and not ended yet, in the order they started. */
+  openSpans(): ReadableSpan[];
+  /** The finished spans as trace trees, in the order the traces started. */
+  traces(): TraceTree[];
+  /** Forgets every finished and open span (and restarts deterministic ids). */
   reset(): void;
   /** The provider, for code that takes one explicitly. */
   readonly provider: BasicTracerProvider;
-  /** Unregisters the globals and shuts the provider down. */
+  /** Unregisters the globals and shuts the provider down. Safe to call twice. */
   shutdown(): Promise<void>;
 }
 
-/** Registers an in-memory provider as the global one, with the same context manager and propagators as `init`. */
-export function setupTracing(): TestTracing {
+function globalProvider(): TracerProvider {
+  const registered = trace.getTracerProvider();
+  return registered instanceof ProxyTracerProvider ? registered.getDelegate() : registered;
+}
+
+/**
+ * Registers an in-memory provider as the global one, with the same context manager, propagators and
+ * run-attributes processor as `init`, and a synchronous processor so each span is visible when it ends.
+ */
+export function setupTracing({
+  serviceName = 'agentrace-test',
+  deterministicIds = false,
+  deterministicTimestamps = false,
+  autoReset = true,
+  runAttributes = true,
+  spanProcessors = [],
+}: SetupTracingOptions = {}): TestTracing {
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const tracker = new OpenSpanTracker();
+  const ids = deterministicIds ? new SequentialIdGenerator() : undefined;
+  const clock = deterministicTimestamps ? new LogicalClock() : undefined;
+  const processors: SpanProcessor[] = [];
+  // Run attributes go first so every later processor (and the exporter) sees them.
+  if (runAttributes) processors.push(new RunAttributesSpanProcessor());
+  // The clock ticks before the exporter runs, so a span's end is known when it is read.
+  if (clock) processors.push(clock);
+  processors.push(tracker, new SimpleSpanProcessor(exporter), ...spanProcessors);
+  const provider = new BasicTracerProvider({
+    resource: defaultResource().merge(resourceFromAttributes({ 'service.name': serviceName })),
+    spanProcessors: processors,
+    ...(ids ? { idGenerator: ids } : {}),
+  });
   const uninstall = installGlobals(provider);
-  return {
+  if (globalProvider() !== provider) {
+    // The API keeps the first registration, so spans would silently go elsewhere. Leave the other
+    // setup's globals alone (no uninstall) and say what to do.
+    void provider.shutdown();
+    throw new Error(
+      'setupTracing(): another tracer provider is already registered globally (by init() or a setupTracing() not shut down). ' +
+        'Call its shutdown() first; use one setup per test file.',
+    );
+  }
+  let shutDown: Promise<void> | undefined;
+
+  const spans = (): ReadableSpan[] => {
+    const finished = exporter.getFinishedSpans();
+    return clock ? clock.view(finished) : [...finished];
+  };
+  const tracing: TestTracing = {
     provider,
-    spans: () => exporter.getFinishedSpans(),
-    reset: () => exporter.reset(),
-    async shutdown() {
-      uninstall();
-      await provider.shutdown();
+    spans,
+    openSpans: () => tracker.spans(),
+    traces: () => buildTraceTrees(spans()),
+    reset() {
+      exporter.reset();
+      tracker.clear();
+      ids?.restart();
+      clock?.restart();
+    },
+    shutdown() {
+      shutDown ??= (async () => {
+        unregisterAutoReset(tracing);
+        uninstall();
+        await provider.shutdown();
+      })();
+      return shutDown;
     },
   };
+  if (autoReset) registerAutoReset(tracing);
+  return tracing;
 }

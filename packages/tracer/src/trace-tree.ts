@@ -146,19 +146,59 @@ function nodeOf(span: ReadableSpan): TraceTreeNode {
   return node;
 }
 
-function byStart(a: TraceTreeNode, b: TraceTreeNode): number {
-  return a.startTimeMs - b.startTimeMs;
+/**
+ * The SDK takes a span's start time from `Date.now()`, so spans started in the same millisecond tie.
+ * Its spans also keep the `performance.now()` of their start (a private field): when present it
+ * breaks those ties in the true start order. Otherwise (e.g. spans read back from Jaeger) the one
+ * that ended first goes first, which is right for steps that ran one after the other.
+ */
+function preciseStartOf(span: ReadableSpan): number | undefined {
+  const value = (span as { _performanceStartTime?: unknown })._performanceStartTime;
+  return typeof value === 'number' ? value : undefined;
+}
+
+function byStart(precise: ReadonlyMap<TraceTreeNode, number>): (a: TraceTreeNode, b: TraceTreeNode) => number {
+  return (a, b) => {
+    const diff = a.startTimeMs - b.startTimeMs;
+    if (diff !== 0) return diff;
+    const pa = precise.get(a);
+    const pb = precise.get(b);
+    if (pa !== undefined && pb !== undefined) return pa - pb;
+    return a.durationMs - b.durationMs;
+  };
+}
+
+/** Malformed input (spans that are each other's ancestors) would hide spans: such loops become roots. */
+function detachCycles(nodes: ReadonlyMap<string, TraceTreeNode>, roots: TraceTreeNode[]): void {
+  const reached = new Set<TraceTreeNode>();
+  const mark = (node: TraceTreeNode): void => {
+    if (reached.has(node)) return;
+    reached.add(node);
+    node.children.forEach(mark);
+  };
+  roots.forEach(mark);
+  for (const node of nodes.values()) {
+    if (reached.has(node)) continue;
+    const parent = nodes.get(node.parentSpanId as string);
+    if (parent) parent.children.splice(parent.children.indexOf(node), 1);
+    roots.push(node);
+    mark(node);
+  }
 }
 
 /**
  * Groups finished spans by trace and links each to its parent. Traces come in the order of their
- * first span's start; roots and children are ordered by start time (ties keep the input order).
- * A span whose parent is not among `spans` becomes a root that keeps its `parentSpanId` (an orphan).
+ * first span's start; roots and children are ordered by start time (ties in the SDK's true start
+ * order where known, else the first to end first, else input order). A span whose parent is not among `spans` becomes a root
+ * that keeps its `parentSpanId` (an orphan).
  */
 export function buildTraceTrees(spans: readonly ReadableSpan[]): TraceTree[] {
   const traces = new Map<string, Map<string, TraceTreeNode>>();
+  const precise = new Map<TraceTreeNode, number>();
   for (const span of spans) {
     const node = nodeOf(span);
+    const preciseStart = preciseStartOf(span);
+    if (preciseStart !== undefined) precise.set(node, preciseStart);
     let nodes = traces.get(node.traceId);
     if (!nodes) {
       nodes = new Map();
@@ -167,22 +207,23 @@ export function buildTraceTrees(spans: readonly ReadableSpan[]): TraceTree[] {
     // The same span exported twice is one span.
     if (!nodes.has(node.spanId)) nodes.set(node.spanId, node);
   }
-  const trees: { tree: TraceTree; firstStart: number }[] = [];
+  const order = byStart(precise);
+  const trees: TraceTree[] = [];
   for (const [traceId, nodes] of traces) {
     const roots: TraceTreeNode[] = [];
-    let firstStart = Infinity;
     for (const node of nodes.values()) {
-      firstStart = Math.min(firstStart, node.startTimeMs);
       const parent = node.parentSpanId === undefined ? undefined : nodes.get(node.parentSpanId);
       if (parent && parent !== node) parent.children.push(node);
       else roots.push(node);
     }
-    for (const node of nodes.values()) node.children.sort(byStart);
-    roots.sort(byStart);
-    trees.push({ tree: { traceId, roots }, firstStart });
+    detachCycles(nodes, roots);
+    for (const node of nodes.values()) node.children.sort(order);
+    roots.sort(order);
+    trees.push({ traceId, roots });
   }
-  trees.sort((a, b) => a.firstStart - b.firstStart);
-  return trees.map(({ tree }) => tree);
+  // A parent starts before its children, so a trace's first root is its earliest span.
+  trees.sort((a, b) => order(a.roots[0] as TraceTreeNode, b.roots[0] as TraceTreeNode));
+  return trees;
 }
 
 const ANSI = { red: '\u001b[31m', green: '\u001b[32m', dim: '\u001b[2m', bold: '\u001b[1m', reset: '\u001b[0m' };

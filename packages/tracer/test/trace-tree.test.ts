@@ -181,3 +181,39 @@ describe('formatTraceTree', () => {
     expect(formatTraceTree({ traceId: 'x', roots: [] })).toBe('(no spans)');
   });
 });
+
+describe('ordering', () => {
+  it('orders spans started in the same millisecond by their true start', () => {
+    // Date.now() has millisecond resolution, so most of these siblings tie on start time.
+    inSpan('run', () => {
+      for (let i = 0; i < 20; i++) inSpan(`s${i}`, () => {});
+    });
+    const [tree] = buildTraceTrees([...tracing.spans()].reverse());
+    expect(tree!.roots[0]!.children.map((c) => c.name)).toEqual(Array.from({ length: 20 }, (_, i) => `s${i}`));
+  });
+
+  it('still prints every span of malformed input where spans are each other\'s parent', () => {
+    const fake = (spanId: string, parentId: string, name: string) =>
+      ({
+        name,
+        kind: SpanKind.INTERNAL,
+        spanContext: () => ({ traceId: 't'.repeat(32), spanId, traceFlags: 1 }),
+        parentSpanContext: { traceId: 't'.repeat(32), spanId: parentId, traceFlags: 1 },
+        startTime: [1, 0],
+        endTime: [1, 0],
+        duration: [0, 0],
+        status: { code: SpanStatusCode.UNSET },
+        attributes: {},
+        links: [],
+        events: [],
+        ended: true,
+        resource: { attributes: {} },
+        instrumentationScope: { name: 'x' },
+        droppedAttributesCount: 0,
+        droppedEventsCount: 0,
+        droppedLinksCount: 0,
+      }) as unknown as Parameters<typeof buildTraceTrees>[0][number];
+    const [tree] = buildTraceTrees([fake('a', 'b', 'A'), fake('b', 'a', 'B')]);
+    expect(formatTraceTree(tree!, { durations: false })).toBe('A  (orphan: parent b not in trace)\n└─ B');
+  });
+});
