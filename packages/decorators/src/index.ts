@@ -1,9 +1,46 @@
-// CONTRACT: `getRunAttributes(ctx)` returns the attributes every span started in `ctx` must carry:
-// the run's correlation id and the run attributes from baggage (allowlisted), and the agent name
-// from the active decorated agent. The tracer's span processor calls it in onStart for every span,
-// so spans made by HTTP/queue instrumentations carry them too.
-import type { Attributes, Context } from '@opentelemetry/api';
-
-export function getRunAttributes(_ctx: Context): Attributes {
-  return {};
-}
+export { agent, run, step, tool, type TracingClassDecorator, type TracingMethodDecorator } from './decorators.js';
+export { traced, withSpan } from './traced.js';
+export { getRunAttributes, correlationId, currentRun, withRunAttributes, type RunInfo } from './correlation.js';
+export { configureDecorators } from './config.js';
+export { openSpanCount } from './open-spans.js';
+export { serializeValue, type SerializeOptions, type SerializedValue } from './serialize.js';
+export {
+  createRedactor,
+  redactValue,
+  defaultRedactor,
+  REDACTED,
+  type Redactor,
+  type RedactOptions,
+  type RedactFunction,
+} from './redact.js';
+export {
+  configureCapture,
+  resetCaptureConfig,
+  createCapture,
+  type Capture,
+  type CaptureSpec,
+  type CaptureSettings,
+  type CaptureConfig,
+  type CaptureKind,
+} from './capture.js';
+export {
+  getLogCorrelation,
+  withConsoleCorrelation,
+  pinoLogCorrelation,
+  winstonLogCorrelation,
+  type LogCorrelationFields,
+  type ConsoleLike,
+  type ConsoleCorrelationOptions,
+} from './logging.js';
+export type {
+  AgentOptions,
+  ArgumentsAttributesMapper,
+  DecoratorsConfig,
+  ExpectedErrorPredicate,
+  ResultAttributesMapper,
+  RetryPolicy,
+  RunOptions,
+  ToolOptions,
+  TraceOptions,
+  TracedOptions,
+} from './types.js';

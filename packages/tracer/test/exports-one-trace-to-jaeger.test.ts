@@ -1,7 +1,7 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { init } from '@agentrace/tracer';
-import { jaegerQueryUrl, otlpTracesEndpoint } from '@agentrace/testing';
+import { jaegerQueryUrl, otlpTracesEndpoint, waitForTrace } from '@agentrace/testing';
 
 interface JaegerTag { key: string; type: string; value: unknown }
 interface JaegerSpan {
@@ -15,16 +15,11 @@ interface JaegerSpan {
 }
 interface JaegerTrace { traceID: string; spans: JaegerSpan[]; processes: Record<string, { serviceName: string; tags: JaegerTag[] }> }
 
-async function tracesOf(service: string, expectedSpans: number): Promise<JaegerTrace[]> {
-  for (let delay = 100; delay < 5000; delay *= 1.5) {
-    const res = await fetch(`${jaegerQueryUrl()}/api/traces?service=${encodeURIComponent(service)}&limit=20`);
-    if (res.ok) {
-      const body = (await res.json()) as { data: JaegerTrace[] | null };
-      if (body.data?.length && body.data.reduce((n, t) => n + t.spans.length, 0) >= expectedSpans) return body.data;
-    }
-    await new Promise((r) => setTimeout(r, delay));
-  }
-  throw new Error(`Jaeger at ${jaegerQueryUrl()} has no complete trace for service ${service}`);
+// Waits with the test kit, then reads Jaeger's own JSON: the point is how Jaeger stores the trace.
+async function jaegerTracesOf(service: string): Promise<JaegerTrace[]> {
+  await waitForTrace({ service, minSpans: 3 });
+  const res = await fetch(`${jaegerQueryUrl()}/api/traces?service=${encodeURIComponent(service)}&limit=20`);
+  return ((await res.json()) as { data: JaegerTrace[] }).data;
 }
 
 const tag = (s: JaegerSpan | { tags: JaegerTag[] }, key: string) => s.tags.find((t) => t.key === key)?.value;
@@ -59,7 +54,7 @@ describe('end to end with the real Jaeger', () => {
     });
     await handle.shutdown();
 
-    const traces = await tracesOf(service, 3);
+    const traces = await jaegerTracesOf(service);
     expect(traces).toHaveLength(1);
     const [t] = traces as [JaegerTrace];
     const byName = new Map(t.spans.map((s) => [s.operationName, s]));

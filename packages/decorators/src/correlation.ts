@@ -1,0 +1,173 @@
+import { context, createContextKey, propagation, type Attributes, type AttributeValue, type Baggage, type Context } from '@opentelemetry/api';
+import { config } from './config.js';
+import { ATTR_CORRELATION_ID, ATTR_GEN_AI_AGENT_NAME } from './semconv.js';
+
+/**
+ * What every span started under a decorated call carries. One immutable object per change (a run, an
+ * agent switch, new run attributes), shared by all the steps below it, so a plain step allocates nothing.
+ */
+export interface RunScope {
+  readonly correlationId: string | undefined;
+  /** Run attributes merged from every level above (user, session, tenant, ...). */
+  readonly runAttributes: Readonly<Attributes>;
+  readonly agentName: string | undefined;
+  /** correlation id + run attributes + agent name: what `getRunAttributes` returns. */
+  readonly attributes: Readonly<Attributes>;
+}
+
+/** The run visible from the active context, as `currentRun()` returns it. */
+export interface RunInfo {
+  /** The run's correlation id. */
+  readonly correlationId: string;
+  /** Run attributes merged from every level above (never the correlation id itself). */
+  readonly attributes: Readonly<Attributes>;
+  /** `gen_ai.agent.name` of the innermost decorated agent, if any. */
+  readonly agentName: string | undefined;
+}
+
+const SCOPE_KEY = createContextKey('agentrace.decorators.run-scope');
+const EMPTY: Readonly<Attributes> = Object.freeze({});
+const fromBaggageCache = new WeakMap<Baggage, { scope: RunScope | undefined; allowlist: ReadonlySet<string> }>();
+
+function makeScope(correlationId: string | undefined, runAttributes: Attributes, agentName: string | undefined): RunScope {
+  const attributes: Attributes = { ...runAttributes };
+  if (correlationId !== undefined) attributes[ATTR_CORRELATION_ID] = correlationId;
+  if (agentName !== undefined) attributes[ATTR_GEN_AI_AGENT_NAME] = agentName;
+  return Object.freeze({
+    correlationId,
+    runAttributes: Object.freeze(runAttributes),
+    agentName,
+    attributes: Object.freeze(attributes),
+  });
+}
+
+/** A scope rebuilt from incoming baggage (a run continued in another process); cached per baggage object. */
+function scopeFromBaggage(bag: Baggage): RunScope | undefined {
+  const cached = fromBaggageCache.get(bag);
+  if (cached !== undefined && cached.allowlist === config.baggageAllowlist) return cached.scope;
+  let id: string | undefined;
+  const runAttributes: Attributes = {};
+  let any = false;
+  for (const [key, entry] of bag.getAllEntries()) {
+    if (key === ATTR_CORRELATION_ID) {
+      id = entry.value;
+      any = true;
+    } else if (config.baggageAllowlist.has(key)) {
+      runAttributes[key] = entry.value;
+      any = true;
+    }
+  }
+  const scope = any ? makeScope(id, runAttributes, undefined) : undefined;
+  fromBaggageCache.set(bag, { scope, allowlist: config.baggageAllowlist });
+  return scope;
+}
+
+/** The scope in `ctx`: set by a decorated call here, or rebuilt from propagated baggage. */
+export function scopeOf(ctx: Context): RunScope | undefined {
+  const scope = ctx.getValue(SCOPE_KEY) as RunScope | undefined;
+  if (scope !== undefined) return scope;
+  const bag = propagation.getBaggage(ctx);
+  return bag === undefined ? undefined : scopeFromBaggage(bag);
+}
+
+function isAttributeValue(value: unknown): value is AttributeValue {
+  const type = typeof value;
+  if (type === 'string' || type === 'number' || type === 'boolean') return true;
+  return Array.isArray(value) && value.every((v) => v == null || ['string', 'number', 'boolean'].includes(typeof v));
+}
+
+/**
+ * A child scope of `parent` with the given changes, or `parent` itself when nothing changes (the
+ * common case for steps, which must stay allocation-free).
+ */
+export function deriveScope(
+  parent: RunScope | undefined,
+  correlationId: string | undefined,
+  runAttributes: Attributes | undefined,
+  agentName: string | undefined,
+): RunScope | undefined {
+  const id = correlationId ?? parent?.correlationId;
+  const name = agentName ?? parent?.agentName;
+  let changed = id !== parent?.correlationId || name !== parent?.agentName;
+  const inherited = parent?.runAttributes ?? EMPTY;
+  let merged: Attributes | undefined;
+  if (runAttributes !== undefined) {
+    for (const key in runAttributes) {
+      const value = runAttributes[key];
+      if (!isAttributeValue(value) || key === ATTR_CORRELATION_ID) continue;
+      if (inherited[key] !== value) {
+        merged ??= { ...inherited };
+        merged[key] = value;
+        changed = true;
+      }
+    }
+  }
+  if (!changed) return parent;
+  return makeScope(id, merged ?? (inherited === EMPTY ? {} : inherited), name);
+}
+
+/**
+ * `ctx` carrying `scope`; the correlation id and allowlisted run attributes also go into baggage when
+ * they changed, so propagators carry them to other processes.
+ */
+export function enterScope(ctx: Context, scope: RunScope, parent: RunScope | undefined): Context {
+  let next = ctx.setValue(SCOPE_KEY, scope);
+  let bag: Baggage | undefined;
+  if (scope.correlationId !== undefined && scope.correlationId !== parent?.correlationId) {
+    bag = (propagation.getBaggage(ctx) ?? propagation.createBaggage()).setEntry(ATTR_CORRELATION_ID, {
+      value: scope.correlationId,
+    });
+  }
+  if (scope.runAttributes !== parent?.runAttributes) {
+    for (const key in scope.runAttributes) {
+      const value = scope.runAttributes[key];
+      if (value === parent?.runAttributes[key] || !config.baggageAllowlist.has(key)) continue;
+      bag = (bag ?? propagation.getBaggage(ctx) ?? propagation.createBaggage()).setEntry(key, {
+        value: Array.isArray(value) ? value.join(',') : String(value),
+      });
+    }
+  }
+  if (bag !== undefined) next = propagation.setBaggage(next, bag);
+  return next;
+}
+
+/**
+ * The attributes every span started in `ctx` must carry: the run's correlation id, the run attributes
+ * (in process: all of them; from another process: those on the baggage allowlist) and `gen_ai.agent.name`
+ * of the active decorated agent. The tracer's span processor calls it in `onStart` for every span, so
+ * HTTP and queue spans carry them too. The returned object is shared: read it, never mutate it.
+ */
+export function getRunAttributes(ctx: Context): Attributes {
+  return scopeOf(ctx)?.attributes ?? EMPTY;
+}
+
+/** The correlation id of the run in the active context, if any. */
+export function correlationId(): string | undefined {
+  return scopeOf(context.active())?.correlationId;
+}
+
+/** The run in the active context (correlation id, run attributes, agent name), or undefined outside a run. */
+export function currentRun(): RunInfo | undefined {
+  const scope = scopeOf(context.active());
+  if (scope?.correlationId === undefined) return undefined;
+  return { correlationId: scope.correlationId, attributes: scope.runAttributes, agentName: scope.agentName };
+}
+
+/**
+ * Runs `fn` with `attributes` merged into the current run attributes (never replacing what a parent set
+ * for other keys); every span started inside carries them. Returns what `fn` returns, unchanged.
+ */
+export function withRunAttributes<T>(attributes: Attributes, fn: () => T): T {
+  const ctx = context.active();
+  const parent = scopeOf(ctx);
+  const scope = deriveScope(parent, undefined, attributes, undefined);
+  if (scope === parent || scope === undefined) return fn();
+  return context.with(enterScope(ctx, scope, parent), fn);
+}
+
+/** A fresh correlation id. */
+export function generateCorrelationId(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (c?.randomUUID !== undefined) return c.randomUUID();
+  return `${Date.now().toString(16)}-${Math.random().toString(16).slice(2)}`;
+}

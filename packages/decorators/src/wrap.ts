@@ -1,0 +1,182 @@
+import { context, diag, SpanKind, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { Call } from './call.js';
+import { captureInputs } from './capture-site.js';
+import { deriveScope, enterScope, generateCorrelationId, scopeOf, type RunScope } from './correlation.js';
+import { agentOf, defaultAgentOf } from './agent-registry.js';
+import type { AgentInfo, Spec } from './internal-types.js';
+import { safeCall } from './report.js';
+import { callWithRetry } from './retry.js';
+import { ATTR_GEN_AI_CONVERSATION_ID, ATTR_GEN_AI_TOOL_CALL_ID } from './semconv.js';
+import { chainPromise, settleResult, traceIterator } from './span-lifecycle.js';
+import { activeTracer } from './tracer.js';
+
+const NON_RECORDING_SPAN: Span = trace.wrapSpanContext({ traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 0 });
+
+// Module-level so context.with needs no closure or bind per call.
+function apply(fn: (...a: any[]) => unknown, self: unknown, args: unknown[]): unknown {
+  return fn.apply(self, args);
+}
+
+/** Builds the replacement function: same `this`, arguments, result, thrown object and sync/async shape. */
+export function createTracedFunction(spec: Spec): (...args: any[]) => unknown {
+  const fn = spec.fn;
+  const wrapper = function (this: unknown, ...args: unknown[]): unknown {
+    const tracer = activeTracer();
+    if (tracer === undefined) {
+      // No provider: cost is the lookup above. Retries still happen (they are behaviour, not telemetry).
+      if (spec.passSpan) return fn.call(this, NON_RECORDING_SPAN);
+      if (spec.retry === undefined) return fn.apply(this, args);
+      return callWithRetry(spec, spec.retry, untracedHost(), this, args);
+    }
+    return invoke(spec, tracer, this, args);
+  };
+  Object.defineProperty(wrapper, 'name', { value: fn.name, configurable: true });
+  Object.defineProperty(wrapper, 'length', { value: fn.length, configurable: true });
+  return wrapper;
+}
+
+function untracedHost(): Parameters<typeof callWithRetry>[2] {
+  return { tracer: undefined, ctx: context.active(), parentSpan: undefined, spanName: '', attributes: {}, signal: undefined };
+}
+
+function runCorrelationId(spec: Spec, args: unknown[], parent: RunScope | undefined): string {
+  const option = spec.options.correlationId;
+  if (typeof option === 'string' && option !== '') return option;
+  if (typeof option === 'function') {
+    const id = safeCall(spec, 'correlationId', option, args);
+    if (typeof id === 'string' && id !== '') return id;
+  }
+  const message = args[0];
+  if (typeof message === 'object' && message !== null) {
+    try {
+      const id =
+        (message as { correlationId?: unknown }).correlationId ?? (message as { correlation_id?: unknown }).correlation_id;
+      if (typeof id === 'string' && id !== '') return id;
+    } catch {
+      // A hostile getter or proxy on the message: fall back to inherited/generated, never throw into the agent.
+    }
+  }
+  return parent?.correlationId ?? generateCorrelationId();
+}
+
+function runAttributesOf(spec: Spec, args: unknown[]): Attributes | undefined {
+  const { runAttributes, conversationId } = spec.options;
+  let attributes: Attributes | undefined;
+  if (typeof runAttributes === 'function') {
+    const mapped = safeCall(spec, 'runAttributes', runAttributes, args);
+    if (mapped != null && typeof mapped === 'object') attributes = mapped;
+  } else if (runAttributes != null && typeof runAttributes === 'object') {
+    attributes = runAttributes;
+  }
+  if (typeof conversationId === 'function') {
+    const id = safeCall(spec, 'conversationId', conversationId, args);
+    if (typeof id === 'string' && id !== '') attributes = { ...attributes, [ATTR_GEN_AI_CONVERSATION_ID]: id };
+  }
+  return attributes;
+}
+
+function findSignal(spec: Spec, args: unknown[]): AbortSignal | undefined {
+  const option = spec.options.signal;
+  if (typeof option === 'function') {
+    const signal = safeCall(spec, 'signal', option, args);
+    return signal instanceof AbortSignal ? signal : undefined;
+  }
+  try {
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i];
+      if (arg instanceof AbortSignal) return arg;
+      if (typeof arg === 'object' && arg !== null) {
+        const nested = (arg as { signal?: unknown }).signal;
+        if (nested instanceof AbortSignal) return nested;
+      }
+    }
+  } catch {
+    // A throwing getter or proxy among the arguments: no signal, and no throw into the agent.
+  }
+  return undefined;
+}
+
+function resolveAgent(spec: Spec, self: unknown): AgentInfo | undefined {
+  if (spec.agent !== undefined) return spec.agent;
+  if (!spec.isMethod) return undefined;
+  return agentOf(self) ?? (spec.operation === 'run' ? defaultAgentOf(self) : undefined);
+}
+
+let internalErrorReported = false;
+
+function invoke(spec: Spec, tracer: Tracer, self: unknown, args: unknown[]): unknown {
+  let call: Call | Context;
+  try {
+    call = begin(spec, tracer, self, args);
+  } catch (error) {
+    // A broken SDK or a hostile argument must not break the agent: report once, run undecorated.
+    if (!internalErrorReported) {
+      internalErrorReported = true;
+      diag.error(`@agentrace/decorators: starting the span for "${spec.functionName}" failed (${String(error)}); calls run untraced when this happens. Reported once.`);
+    }
+    return spec.passSpan ? spec.fn.call(self, NON_RECORDING_SPAN) : spec.fn.apply(self, args);
+  }
+  if (!(call instanceof Call)) {
+    // Unsampled: the span only has to be the parent of what runs inside; nothing ends or is recorded.
+    return context.with(call, apply, undefined, spec.fn, self, spec.passSpan ? [trace.getSpan(call)] : args);
+  }
+  const callArgs = spec.passSpan ? [call.span] : args;
+  let result: unknown;
+  try {
+    result =
+      spec.retry === undefined
+        ? context.with(call.ctx, apply, undefined, spec.fn, self, callArgs)
+        : callWithRetry(spec, spec.retry, call.attemptHost(tracer), self, callArgs);
+  } catch (error) {
+    call.fail(error);
+    throw error;
+  }
+  switch (spec.shape) {
+    case 'async':
+      return result instanceof Promise ? chainPromise(result, call) : settleResult(result, call);
+    case 'generator':
+      return typeof result === 'object' && result !== null ? traceIterator(result as never, call, false) : settleResult(result, call);
+    case 'asyncGenerator':
+      return typeof result === 'object' && result !== null ? traceIterator(result as never, call, true) : settleResult(result, call);
+    default:
+      return settleResult(result, call);
+  }
+}
+
+/** Starts the span and everything the call needs; returns just the context when there is nothing to end. */
+function begin(spec: Spec, tracer: Tracer, self: unknown, args: unknown[]): Call | Context {
+  const parentCtx = context.active();
+  const parentScope = scopeOf(parentCtx);
+  const agent = resolveAgent(spec, self);
+  const isRun = spec.operation === 'run';
+  const scope = deriveScope(
+    parentScope,
+    isRun ? runCorrelationId(spec, args, parentScope) : undefined,
+    spec.options.runAttributes !== undefined || spec.options.conversationId !== undefined ? runAttributesOf(spec, args) : undefined,
+    agent?.name,
+  );
+  const ctx = scope === parentScope || scope === undefined ? parentCtx : enterScope(parentCtx, scope, parentScope);
+  const spanName = spec.spanName ?? agent?.runSpanName ?? `invoke_agent ${spec.functionName}`;
+  const span = tracer.startSpan(spanName, { kind: SpanKind.INTERNAL, attributes: spec.startAttributes }, ctx);
+  const spanCtx = trace.setSpan(ctx, span);
+  const recording = span.isRecording();
+  if (!recording && spec.retry === undefined && (spec.shape === 'sync' || spec.shape === 'async')) return spanCtx;
+  const call = new Call(span, spanCtx, spec, self, args, recording, spanName, scope);
+  if (recording) {
+    if (scope !== undefined) span.setAttributes(scope.attributes);
+    if (isRun && agent !== undefined) span.setAttributes(agent.attributes);
+    if (spec.operation === 'tool' && typeof spec.options.callId === 'function') {
+      const id = safeCall(spec, 'callId', spec.options.callId, args);
+      if (typeof id === 'string' || typeof id === 'number') span.setAttribute(ATTR_GEN_AI_TOOL_CALL_ID, String(id));
+    }
+    const mapper = spec.options.attributes;
+    if (mapper !== undefined) {
+      const attributes = safeCall(spec, 'attributes', mapper, args);
+      if (attributes != null && typeof attributes === 'object') span.setAttributes(attributes);
+    }
+    captureInputs(call);
+    const signal = findSignal(spec, args);
+    if (signal !== undefined) call.watchSignal(signal);
+  }
+  return call;
+}
