@@ -8,18 +8,24 @@ const MAX_PENDING_TRACES = 1000;
 const MAX_SPANS_PER_TRACE = 5000;
 
 /**
- * The `console` exporter: prints each finished trace as one indented tree, when its local root span
- * ends (a span with no parent here, or a remote parent), so concurrent runs never interleave.
+ * The `console` exporter: prints each trace as one indented tree once no span of it is open in this
+ * process any more, so concurrent runs never interleave, and a request this process makes to itself
+ * (client span, then the server span with a remote parent) prints as one tree.
  */
 export class ConsoleTraceProcessor implements SpanProcessor {
   private readonly pending = new Map<string, ReadableSpan[]>();
+  /** Spans started and not yet ended, per trace. */
+  private readonly open = new Map<string, number>();
   private readonly write: (text: string) => void;
 
   constructor(private readonly options: ConsoleExporterOptions = {}) {
     this.write = options.write ?? ((text) => process.stdout.write(text));
   }
 
-  onStart(_span: Span, _parentContext: Context): void {}
+  onStart(span: Span, _parentContext: Context): void {
+    const traceId = span.spanContext().traceId;
+    this.open.set(traceId, (this.open.get(traceId) ?? 0) + 1);
+  }
 
   onEnd(span: ReadableSpan): void {
     const traceId = span.spanContext().traceId;
@@ -30,13 +36,19 @@ export class ConsoleTraceProcessor implements SpanProcessor {
       this.pending.set(traceId, spans);
     }
     if (spans.length < MAX_SPANS_PER_TRACE) spans.push(span);
-    const parent = span.parentSpanContext;
-    if (!parent || parent.isRemote) this.print(traceId);
+    const open = (this.open.get(traceId) ?? 1) - 1;
+    if (open > 0) {
+      this.open.set(traceId, open);
+      return;
+    }
+    this.open.delete(traceId);
+    this.print(traceId);
   }
 
   private print(traceId: string, note = ''): void {
     const spans = this.pending.get(traceId);
     this.pending.delete(traceId);
+    if (note) this.open.delete(traceId);
     if (!spans?.length) return;
     try {
       for (const tree of buildTraceTrees(spans)) {
