@@ -70,6 +70,23 @@ describe('console exporter', () => {
     }
   });
 
+  it('prints a call this process makes to itself (a remote parent here) within the caller tree', async () => {
+    const { out, tracer } = start();
+    await tracer.startActiveSpan('caller', async (root) => {
+      const client = tracer.startSpan('GET client');
+      // What an HTTP server span sees: the client's context, extracted from headers, so remote.
+      const remote = trace.setSpanContext(context.active(), { ...client.spanContext(), isRemote: true });
+      tracer.startSpan('GET server', {}, remote).end();
+      client.end();
+      root.end();
+    });
+    expect(out).toHaveLength(1);
+    const lines = out[0]!.split('\n');
+    const server = lines.find((l) => l.includes('GET server'))!;
+    const client = lines.find((l) => l.includes('GET client'))!;
+    expect(server.indexOf('GET server')).toBeGreaterThan(client.indexOf('GET client'));
+  });
+
   it('prints spans whose root never ended at flush, marked as such', async () => {
     const { out, tracer } = start();
     const root = tracer.startSpan('still running');
