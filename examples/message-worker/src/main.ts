@@ -1,0 +1,34 @@
+// Processes eight order messages, four at a time, through an in-process queue. Message msg-5 points
+// at a truncated document: its run fails in the `process` step, and its trace shows the exception there.
+import { init } from '@agentrace/tracer';
+import { orderDocument, startDocumentApi } from './documents.js';
+import { createLogger, MessageWorker, processMessages, type Message } from './worker.js';
+
+const jaeger = process.env.AGENTRACE_JAEGER_UI ?? 'http://localhost:16686';
+const tracing = init({
+  serviceName: process.env.OTEL_SERVICE_NAME ?? 'message-worker',
+  // Each trace printed as a tree here, and sent to Jaeger (OTEL_EXPORTER_OTLP_ENDPOINT, default localhost:4318).
+  exporter: ['console', 'otlp'],
+});
+
+const POISON = 'msg-5';
+const messages: Message[] = Array.from({ length: 8 }, (_, i) => ({ id: `msg-${i + 1}`, documentId: `order-${i + 1}` }));
+const documents = new Map(messages.map((m) => [m.documentId, orderDocument(m.documentId, m.id === POISON)]));
+const api = await startDocumentApi(documents);
+
+// pino writes JSON lines to standard output; each line logged inside a run has trace_id and correlation_id.
+const worker = new MessageWorker(api.url, createLogger());
+const outcomes = await processMessages(worker, messages, 4);
+await api.close();
+await tracing.shutdown();
+
+console.log('\nOutcomes:');
+for (const o of outcomes) {
+  console.log(`  ${o.id}  trace ${o.traceId}  ${o.ok ? `total ${o.total}` : `FAILED: ${(o.error as Error).name}: ${(o.error as Error).message}`}`);
+}
+const reachable = await fetch(`${jaeger}/api/services`).then((r) => r.ok, () => false);
+console.log(
+  reachable
+    ? `\nThe traces are in Jaeger: ${jaeger}/search?service=${encodeURIComponent(tracing.config?.serviceName ?? '')}`
+    : `\nNo Jaeger at ${jaeger}: the trees above are the traces. Start it with \`docker compose up -d\` (or \`node scripts/services.mjs up jaeger\`) and run again.`,
+);

@@ -1,0 +1,45 @@
+// Three update requests at once. Services B and C run as separate processes; C rejects the profile
+// of user u-2, so request req-2 fails, and its trace shows where: in service C's `apply profile`.
+import { init } from '@agentrace/tracer';
+import { Redis } from 'ioredis';
+import { ProfileSyncAgent, type UpdateRequest } from './agent.js';
+import { startProfileApi, type Profile } from './profile-api.js';
+import { startService } from './services.js';
+
+const serviceName = process.env.OTEL_SERVICE_NAME ?? 'profile-sync';
+const failUser = process.env.FAIL_USER ?? 'u-2';
+const tracing = init({ serviceName, exporter: ['console', 'otlp'] });
+const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+
+const profiles = new Map<string, Profile>(
+  ['Ada', 'Grace', 'Edsger'].map((name, i) => [`u-${i + 1}`, { userId: `u-${i + 1}`, name, email: `${name.toLowerCase()}@example.com`, plan: 'free' }]),
+);
+const api = await startProfileApi(profiles);
+const [b, c] = await Promise.all([
+  startService('B', { serviceName: `${serviceName}-b` }),
+  startService('C', { serviceName: `${serviceName}-c`, failUser }),
+]);
+
+const syncAgent = new ProfileSyncAgent({
+  redis,
+  keyPrefix: process.env.PROFILE_SYNC_REDIS_PREFIX ?? 'example:profile-sync:',
+  profileApiUrl: api.url,
+  targets: [b!, c!],
+});
+const requests: UpdateRequest[] = [...profiles.keys()].map((userId, i) => ({ requestId: `req-${i + 1}`, userId, patch: { plan: 'pro' } }));
+const results = await Promise.allSettled(requests.map((request) => syncAgent.handle(request)));
+
+await Promise.all([b!.stop(), c!.stop(), api.close()]);
+await redis.quit();
+await tracing.shutdown();
+
+console.log('\nUpdate requests:');
+for (const [i, r] of results.entries()) {
+  const request = requests[i]!;
+  const outcome = r.status === 'fulfilled' ? `synced, version ${r.value.version}` : `FAILED: ${(r.reason as Error).message}`;
+  console.log(`${request.requestId} ${request.userId}: ${outcome}; trace ${syncAgent.traceIds.get(request.requestId) ?? '(none)'}`);
+}
+console.log(
+  `\nIn Jaeger (http://localhost:16686): service "${serviceName}", one trace per request, spanning ` +
+    `"${serviceName}", "${serviceName}-b" and "${serviceName}-c"; the trace of the request for ${failUser} is in error.`,
+);
