@@ -1,16 +1,19 @@
-// CONTRACT: `instrumentQueues(options)` enables the queue-client instrumentations (BullMQ, amqplib,
-// ...) against the global (or given) tracer provider; returns a handle to disable them.
-import type { TracerProvider } from '@opentelemetry/api';
-
-export interface QueueInstrumentationOptions {
-  /** Provider to use; default: the global one. */
-  tracerProvider?: TracerProvider;
-}
-
-export interface QueueInstrumentationHandle {
-  disable(): void;
-}
-
-export function instrumentQueues(_options: QueueInstrumentationOptions = {}): QueueInstrumentationHandle {
-  return { disable() {} };
-}
+export { instrumentQueues } from './instrumentation.js';
+export { instrumentBullMQ } from './bullmq.js';
+export { instrumentAmqplib } from './amqplib.js';
+export { bindToEnqueuer } from './in-process.js';
+export { sampleBacklog, type BacklogCounts, type BacklogSource } from './backlog.js';
+export type {
+  AmqplibInstrumentationOptions,
+  BacklogSamplingOptions,
+  BindToEnqueuerOptions,
+  BullMQInstrumentationOptions,
+  ConsumerHook,
+  ConsumerHookInfo,
+  ConsumerParentMode,
+  ProducerHook,
+  ProducerHookInfo,
+  QueueClientOptions,
+  QueueInstrumentationHandle,
+  QueueInstrumentationOptions,
+} from './types.js';
