@@ -1,16 +1,8 @@
-// CONTRACT: `instrumentHttp(options)` enables client (fetch, undici, node:http/https) and server
-// (node:http) spans against the global (or given) tracer provider; returns a handle to disable it.
-import type { TracerProvider } from '@opentelemetry/api';
-
-export interface HttpInstrumentationOptions {
-  /** Provider to use; default: the global one. */
-  tracerProvider?: TracerProvider;
-}
-
-export interface InstrumentationHandle {
-  disable(): void;
-}
-
-export function instrumentHttp(_options: HttpInstrumentationOptions = {}): InstrumentationHandle {
-  return { disable() {} };
-}
+export { instrumentHttp } from './instrument.js';
+export { DEFAULT_REDACTED_QUERY_PARAMS } from './redact.js';
+export {
+  ATTR_AGENTRACE_CORRELATION_ID,
+  ATTR_AGENTRACE_HTTP_ABORTED,
+  ATTR_HTTP_RESPONSE_BODY_SIZE,
+} from './semconv.js';
+export type { HttpIgnoreRule, HttpInstrumentationOptions, HttpRequestInfo, InstrumentationHandle } from './types.js';

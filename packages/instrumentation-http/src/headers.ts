@@ -1,0 +1,49 @@
+import type { Attributes } from '@opentelemetry/api';
+import { reportOnce } from './diagnostics.js';
+
+/** Headers that carry credentials: never recorded, whatever the options ask. */
+const NEVER_CAPTURED = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-api-key',
+  'api-key',
+]);
+
+/** Lower-cases the asked header names and drops the credentials ones (reported once). */
+export function normalizeHeaderNames(names: readonly unknown[] | undefined, option: string): string[] {
+  if (names === undefined) return [];
+  if (!Array.isArray(names)) {
+    reportOnce(`option ${option} must be an array of header names, got ${typeof names}; recording no headers`);
+    return [];
+  }
+  const out: string[] = [];
+  for (const name of names) {
+    if (typeof name !== 'string' || name === '') {
+      reportOnce(`option ${option}: ${String(name)} is not a header name; skipped`);
+      continue;
+    }
+    const lower = name.toLowerCase();
+    if (NEVER_CAPTURED.has(lower)) {
+      reportOnce(`option ${option}: the ${lower} header carries credentials and is never recorded`);
+      continue;
+    }
+    if (!out.includes(lower)) out.push(lower);
+  }
+  return out;
+}
+
+/** Adds `<prefix><name>` attributes (string arrays, as the conventions say) for each header present. */
+export function captureHeaders(
+  attributes: Attributes,
+  prefix: string,
+  names: readonly string[],
+  get: (name: string) => unknown,
+): void {
+  for (const name of names) {
+    const value = get(name);
+    if (value === undefined || value === null) continue;
+    attributes[prefix + name] = Array.isArray(value) ? value.map(String) : [String(value)];
+  }
+}

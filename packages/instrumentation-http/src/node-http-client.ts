@@ -1,0 +1,197 @@
+import { context, propagation, SpanKind, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { isTracingSuppressed } from '@opentelemetry/core';
+import {
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
+  ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_FULL,
+} from '@opentelemetry/semantic-conventions';
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { errorMonitor } from 'node:events';
+import http, { type ClientRequest, type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { syncBuiltinESMExports } from 'node:module';
+import { reportOnce } from './diagnostics.js';
+import { ABORTED, declaredLength, finishClientSpan, recordStatus, type ClientRecord } from './client-span.js';
+import { BodyCollector, detectGenAiCall, genAiStartAttributes, isJson, requestModel } from './genai.js';
+import { captureHeaders } from './headers.js';
+import type { ResolvedHttpConfig } from './internal-types.js';
+import { redactUrl } from './redact.js';
+import { ATTR_GEN_AI_REQUEST_MODEL } from './semconv.js';
+import { normalizeMethod, runAttributes, spanName, withCorrelationBaggage } from './span-common.js';
+import { splitAuthority } from './url-parts.js';
+
+type RequestFn = (...args: unknown[]) => ClientRequest;
+
+const kRecord = Symbol('agentrace.http.client');
+type TracedRequest = ClientRequest & { [kRecord]?: ClientRecord };
+
+/**
+ * Patches `request`/`get` of node:http and node:https on the module objects shared by `require` and
+ * `import`, then re-syncs the ESM named exports, so apps that imported them first are covered with no
+ * loader hook. Responses are observed through the `http.client.response.finish` diagnostics channel
+ * so no `response` listener is added (a listener would change whether Node dumps an unread body).
+ */
+export function patchNodeHttpClient(cfg: ResolvedHttpConfig): () => void {
+  let active = true;
+  const modules = [
+    { mod: http as unknown as Record<string, RequestFn>, protocol: 'http:' },
+    { mod: https as unknown as Record<string, RequestFn>, protocol: 'https:' },
+  ];
+  const restores: (() => void)[] = [];
+  for (const { mod, protocol } of modules) {
+    const originalRequest = mod.request!;
+    const originalGet = mod.get!;
+    const request: RequestFn = function request(this: unknown, ...args: unknown[]): ClientRequest {
+      if (!active) return originalRequest.apply(this, args);
+      const ctx = context.active();
+      if (isTracingSuppressed(ctx)) return originalRequest.apply(this, args);
+      const req = originalRequest.apply(this, args);
+      try {
+        startClientSpan(cfg, req as TracedRequest, ctx, args, protocol);
+      } catch (error) {
+        reportOnce('could not trace an outgoing node:http request', error);
+      }
+      return req;
+    };
+    // Node's own `get` calls the module-internal `request`, which would bypass the patch.
+    const get: RequestFn = function get(this: unknown, ...args: unknown[]): ClientRequest {
+      if (!active) return originalGet.apply(this, args);
+      const req = request.apply(this, args);
+      req.end();
+      return req;
+    };
+    mod.request = request;
+    mod.get = get;
+    restores.push(() => {
+      if (mod.request === request) mod.request = originalRequest;
+      if (mod.get === get) mod.get = originalGet;
+    });
+  }
+  syncBuiltinESMExports();
+  const onResponse = (message: unknown): void => {
+    const { request, response } = message as { request: TracedRequest; response: IncomingMessage };
+    const record = request[kRecord];
+    if (record !== undefined && !record.done) observeResponse(cfg, record, response);
+  };
+  diagnosticsChannel.subscribe('http.client.response.finish', onResponse);
+  return () => {
+    active = false;
+    diagnosticsChannel.unsubscribe('http.client.response.finish', onResponse);
+    for (const restore of restores) restore();
+    syncBuiltinESMExports();
+  };
+}
+
+function startClientSpan(cfg: ResolvedHttpConfig, req: TracedRequest, ctx: Context, args: unknown[], defaultProtocol: string): void {
+  // A request that already carries a traceparent is traced by someone else (the official
+  // instrumentation-http injects before creating the request, or the caller propagates by hand).
+  if (req.headersSent || req.getHeader('traceparent') !== undefined) return;
+  const method = req.method;
+  const protocol = req.protocol || defaultProtocol;
+  const hostHeader = req.getHeader('host');
+  const authority = typeof hostHeader === 'string' ? hostHeader : req.host;
+  const url = `${protocol}//${authority}${req.path}`;
+  if (cfg.ignoreOutgoing(method, url)) return;
+  const { address, port } = splitAuthority(authority, protocol === 'https:' ? 443 : 80);
+  const m = normalizeMethod(method);
+  const attributes: Attributes = {
+    [ATTR_HTTP_REQUEST_METHOD]: m,
+    [ATTR_URL_FULL]: redactUrl(hasCredentials(args) ? `${protocol}//REDACTED:REDACTED@${authority}${req.path}` : url, cfg.redactedQueryParams),
+    [ATTR_SERVER_ADDRESS]: address,
+    [ATTR_SERVER_PORT]: port,
+  };
+  if (m === '_OTHER') attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = method;
+  const run = runAttributes(cfg, ctx);
+  if (run !== undefined) Object.assign(attributes, run);
+  const genAi = cfg.genAi ? detectGenAiCall(address, req.path) : undefined;
+  if (genAi !== undefined) genAiStartAttributes(genAi, attributes);
+  if (cfg.requestHeaders.length > 0) captureHeaders(attributes, 'http.request.header.', cfg.requestHeaders, (name) => req.getHeader(name));
+  const span = cfg.tracer.startSpan(spanName(m), { kind: SpanKind.CLIENT, attributes }, ctx);
+  // Injected last, after every attribute hook, so nothing can tamper with the propagation headers.
+  const carrier: Record<string, string> = {};
+  propagation.inject(trace.setSpan(withCorrelationBaggage(ctx, run), span), carrier);
+  for (const key in carrier) req.setHeader(key, carrier[key]!);
+  if (!span.isRecording()) return;
+  const record: ClientRecord = { span, done: false, responded: false };
+  if (genAi !== undefined) {
+    record.genAi = genAi;
+    watchRequestBody(req, span);
+  }
+  req[kRecord] = record;
+  req.on(errorMonitor, (error: unknown) => finishClientSpan(record, error));
+  req.once('close', () => {
+    // Closed with no response and no error: `abort()` or `destroy()` without a reason.
+    if (!record.responded) finishClientSpan(record, ABORTED);
+  });
+}
+
+function observeResponse(cfg: ResolvedHttpConfig, record: ClientRecord, response: IncomingMessage): void {
+  const attributes: Attributes = { [ATTR_NETWORK_PROTOCOL_VERSION]: response.httpVersion };
+  recordStatus(record, response.statusCode ?? 0, attributes);
+  record.declaredSize = declaredLength(response.headers['content-length']);
+  if (cfg.responseHeaders.length > 0) captureHeaders(attributes, 'http.response.header.', cfg.responseHeaders, (name) => response.headers[name]);
+  record.span.setAttributes(attributes);
+  const collect = record.genAi !== undefined && isJson(response.headers['content-type']) && response.headers['content-encoding'] === undefined;
+  if (collect) record.collector = new BodyCollector();
+  if (record.declaredSize === undefined || collect) countBody(response, record);
+  response.once('end', () => finishClientSpan(record, undefined));
+  response.on(errorMonitor, (error: unknown) => finishClientSpan(record, error));
+  response.once('close', () => finishClientSpan(record, response.complete ? undefined : ABORTED));
+}
+
+/**
+ * Sees each body chunk as the parser hands it to the stream, without a `data` listener (which would
+ * switch the stream to flowing mode and change the program).
+ */
+function countBody(response: IncomingMessage, record: ClientRecord): void {
+  const push = response.push;
+  record.counted = 0;
+  response.push = function (this: IncomingMessage, chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (chunk !== null && chunk !== undefined) {
+      record.counted! += (chunk as { length: number }).length;
+      record.collector?.add(chunk);
+    }
+    return push.call(this, chunk, encoding);
+  };
+}
+
+/** Reads the model from the first body chunk written, for GenAI calls only. */
+function watchRequestBody(req: ClientRequest, span: Span): void {
+  let seen = false;
+  const look = (chunk: unknown): void => {
+    if (seen || chunk === undefined || chunk === null || typeof chunk === 'function') return;
+    seen = true;
+    const model = requestModel(chunk);
+    if (model !== undefined) span.setAttribute(ATTR_GEN_AI_REQUEST_MODEL, model);
+  };
+  const { write, end } = req;
+  req.write = function (this: ClientRequest, chunk: unknown, ...rest: unknown[]): boolean {
+    look(chunk);
+    return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as ClientRequest['write'];
+  req.end = function (this: ClientRequest, chunk?: unknown, ...rest: unknown[]): ClientRequest {
+    look(chunk);
+    return (end as (...a: unknown[]) => ClientRequest).call(this, chunk, ...rest);
+  } as ClientRequest['end'];
+}
+
+function hasCredentials(args: unknown[]): boolean {
+  for (const arg of args) {
+    if (typeof arg === 'string') {
+      const scheme = arg.indexOf('://');
+      if (scheme !== -1) {
+        const at = arg.indexOf('@', scheme);
+        const slash = arg.indexOf('/', scheme + 3);
+        if (at !== -1 && (slash === -1 || at < slash)) return true;
+      }
+    } else if (arg instanceof URL) {
+      if (arg.username !== '' || arg.password !== '') return true;
+    } else if (arg !== null && typeof arg === 'object' && typeof (arg as { auth?: unknown }).auth === 'string') {
+      return true;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,64 @@
+import { getRunAttributes } from '@agentrace/decorators';
+import { propagation, type Attributes, type Context } from '@opentelemetry/api';
+import { reportOnce } from './diagnostics.js';
+import type { ResolvedHttpConfig } from './internal-types.js';
+import { ATTR_AGENTRACE_CORRELATION_ID } from './semconv.js';
+
+const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE', 'QUERY']);
+
+/** `http.request.method` as the conventions want it: known methods upper-cased, anything else `_OTHER`. */
+export function normalizeMethod(method: string): string {
+  if (KNOWN_METHODS.has(method)) return method;
+  const upper = method.toUpperCase();
+  return KNOWN_METHODS.has(upper) ? upper : '_OTHER';
+}
+
+/** The span name the conventions give an HTTP span without a route. */
+export function spanName(method: string): string {
+  return method === '_OTHER' ? 'HTTP' : method;
+}
+
+/** The run attributes of `ctx` (agent name, correlation id); never throws. */
+export function runAttributes(cfg: ResolvedHttpConfig, ctx: Context): Attributes | undefined {
+  if (!cfg.runAttributes) return undefined;
+  try {
+    return getRunAttributes(ctx);
+  } catch (error) {
+    reportOnce('getRunAttributes threw; HTTP spans go without run attributes', error);
+    return undefined;
+  }
+}
+
+/**
+ * The context to inject from: the run's correlation id joins the baggage when the run put it in
+ * span attributes only, so the service called can tie its spans to the run.
+ */
+export function withCorrelationBaggage(ctx: Context, run: Attributes | undefined): Context {
+  const id = run?.[ATTR_AGENTRACE_CORRELATION_ID];
+  if (id === undefined || id === null) return ctx;
+  const bag = propagation.getBaggage(ctx);
+  if (bag?.getEntry(ATTR_AGENTRACE_CORRELATION_ID) !== undefined) return ctx;
+  const next = (bag ?? propagation.createBaggage()).setEntry(ATTR_AGENTRACE_CORRELATION_ID, { value: String(id) });
+  return propagation.setBaggage(ctx, next);
+}
+
+/**
+ * A cancellation by the caller (AbortController), which the conventions say is not an error. A
+ * timeout is an error even when it arrives as an abort (`AbortSignal.timeout()`).
+ */
+export function isAbortError(error: unknown): boolean {
+  if (error === null || typeof error !== 'object') return false;
+  const e = error as { name?: unknown; code?: unknown; cause?: { name?: unknown } };
+  if (e.cause !== null && typeof e.cause === 'object' && e.cause.name === 'TimeoutError') return false;
+  return e.name === 'AbortError' || e.code === 'ABORT_ERR';
+}
+
+/** Low-cardinality `error.type`: the error's code, else its name. */
+export function errorType(error: unknown): string {
+  if (error !== null && typeof error === 'object') {
+    const e = error as { code?: unknown; name?: unknown };
+    if (typeof e.code === 'string' && e.code !== '') return e.code;
+    if (typeof e.name === 'string' && e.name !== '') return e.name;
+  }
+  return '_OTHER';
+}

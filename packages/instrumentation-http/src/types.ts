@@ -1,0 +1,57 @@
+import type { TracerProvider } from '@opentelemetry/api';
+
+/** What an ignore predicate is given about a request. */
+export interface HttpRequestInfo {
+  /** `GET`, `POST`, ... as sent. */
+  method: string;
+  /** The full URL, before redaction (outgoing), or the path and query (incoming). */
+  url: string;
+}
+
+/**
+ * A request to leave untraced: a string matched as a prefix of the URL (a string starting with `/`
+ * is matched against the path), a RegExp tested on the URL, or a predicate returning true.
+ */
+export type HttpIgnoreRule = string | RegExp | ((request: HttpRequestInfo) => boolean);
+
+/** Options of {@link instrumentHttp}. */
+export interface HttpInstrumentationOptions {
+  /** Provider that makes the spans. Default: the global one at the time of the call. */
+  tracerProvider?: TracerProvider;
+  /** CLIENT spans for outgoing requests (fetch, undici, node:http, node:https). Default true. */
+  client?: boolean;
+  /** SERVER spans for requests received by node:http/node:https servers, continuing the caller's trace. Default true. */
+  server?: boolean;
+  /** Outgoing requests never traced. Default: none (the OTLP export is never traced anyway). */
+  ignoreOutgoing?: readonly HttpIgnoreRule[];
+  /** Incoming requests never traced, matched on the path and query (e.g. `'/health'`). Default: none. */
+  ignoreIncoming?: readonly HttpIgnoreRule[];
+  /**
+   * URLs spans are exported to; requests to them are never traced. Default: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`,
+   * else `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`, else `http://localhost:4318/v1/traces`.
+   */
+  exporterUrl?: string | readonly string[];
+  /** Request headers recorded as `http.request.header.<name>`. Default: none. Credentials headers are never recorded. */
+  requestHeaders?: readonly string[];
+  /** Response headers recorded as `http.response.header.<name>`. Default: none. `set-cookie` is never recorded. */
+  responseHeaders?: readonly string[];
+  /**
+   * Query parameters whose values become `REDACTED` in `url.full` and `url.query`, added to the
+   * conventions' list (`sig`, `Signature`, `AWSAccessKeyId`, `X-Goog-Signature`, `X-Amz-Signature`,
+   * `X-Amz-Credential`, `X-Amz-Security-Token`). Default: none added.
+   */
+  redactedQueryParams?: readonly string[];
+  /** `gen_ai.*` attributes on calls to OpenAI-compatible and Anthropic APIs. Default true. */
+  genAi?: boolean;
+  /**
+   * Copy the run attributes (agent name, correlation id) onto HTTP spans, for providers without the
+   * agentrace span processor. Default true.
+   */
+  runAttributes?: boolean;
+}
+
+/** What {@link instrumentHttp} returns. */
+export interface InstrumentationHandle {
+  /** Stops making spans and restores what was patched. Safe to call twice. */
+  disable(): void;
+}

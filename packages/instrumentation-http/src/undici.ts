@@ -1,0 +1,257 @@
+import { context, propagation, SpanKind, trace, type Attributes, type Context } from '@opentelemetry/api';
+import { isTracingSuppressed } from '@opentelemetry/core';
+import {
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
+  ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_FULL,
+} from '@opentelemetry/semantic-conventions';
+import { AsyncResource, executionAsyncId } from 'node:async_hooks';
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { declaredLength, finishClientSpan, recordStatus, type ClientRecord } from './client-span.js';
+import { reportOnce } from './diagnostics.js';
+import { BodyCollector, detectGenAiCall, genAiStartAttributes, isJson, requestModel } from './genai.js';
+import { captureHeaders } from './headers.js';
+import type { ResolvedHttpConfig } from './internal-types.js';
+import { redactUrl } from './redact.js';
+import { ATTR_GEN_AI_REQUEST_MODEL } from './semconv.js';
+import { normalizeMethod, runAttributes, spanName, withCorrelationBaggage } from './span-common.js';
+import { splitAuthority } from './url-parts.js';
+
+/** What undici publishes of a request (the fields we read; undici 6 and 7 alike). */
+interface UndiciRequest {
+  origin: string;
+  method: string;
+  path: string;
+  headers: (string | string[])[] | string;
+  body: unknown;
+  addHeader?: (name: string, value: string) => unknown;
+}
+
+/** What undici publishes of a response: raw header name/value pairs. */
+interface UndiciResponse {
+  statusCode: number;
+  headers: Buffer[];
+}
+
+const kRecord = Symbol('agentrace.undici.client');
+type TracedRequest = UndiciRequest & { [kRecord]?: ClientRecord };
+type Subscriber = (message: unknown) => void;
+
+const createChannel = diagnosticsChannel.channel('undici:request:create') as unknown as { _subscribers?: unknown };
+
+/**
+ * True when the official UndiciInstrumentation also listens (the user registered it): it would
+ * make a second span and inject a second traceparent, so ours steps aside.
+ */
+function officialUndiciInstrumentation(): boolean {
+  const subscribers = createChannel._subscribers;
+  if (!Array.isArray(subscribers)) return false;
+  for (const s of subscribers) if (typeof s === 'function' && s.name === 'bound onRequestCreated') return true;
+  return false;
+}
+
+// Per Request class: Node's bundled undici and the npm one each have their own symbol.
+const handlerSymbols = new WeakMap<object, symbol | null>();
+
+/** undici keeps the dispatch handler under a `Symbol('handler')` on its Request. */
+function handlerOf(request: object): unknown {
+  const proto = Object.getPrototypeOf(request) as object | null;
+  if (proto === null) return undefined;
+  let symbol = handlerSymbols.get(proto);
+  if (symbol === undefined) {
+    symbol = Object.getOwnPropertySymbols(request).find((s) => s.description === 'handler') ?? null;
+    handlerSymbols.set(proto, symbol);
+  }
+  return symbol === null ? undefined : (request as unknown as Record<symbol, unknown>)[symbol];
+}
+
+const activeContext = (): Context => context.active();
+
+/**
+ * The caller's context. undici publishes `undici:request:create` when the Request is made, and a
+ * Pool or Agent with a connection limit queues requests and makes them later, from another
+ * request's completion: the active context there belongs to someone else. undici's own handlers
+ * (`request`, `stream`, `pipeline`) are AsyncResources made in the caller's context, so we read
+ * the context in their scope. fetch's handler is a plain object: its default dispatcher does not queue.
+ */
+function callerContext(request: object): Context {
+  const handler = handlerOf(request);
+  // Made in the same execution as its handler: the caller's context is already the active one.
+  if (handler instanceof AsyncResource && handler.triggerAsyncId() !== executionAsyncId()) {
+    return handler.runInAsyncScope(activeContext);
+  }
+  return context.active();
+}
+
+function hasHeader(headers: UndiciRequest['headers'], name: string): boolean {
+  if (Array.isArray(headers)) {
+    for (let i = 0; i < headers.length; i += 2) {
+      const key = headers[i];
+      if (typeof key === 'string' && key.length === name.length && key.toLowerCase() === name) return true;
+    }
+    return false;
+  }
+  return typeof headers === 'string' && headers.toLowerCase().includes(`${name}:`);
+}
+
+function requestHeader(headers: UndiciRequest['headers'], name: string): unknown {
+  if (!Array.isArray(headers)) return undefined;
+  for (let i = 0; i < headers.length; i += 2) {
+    const key = headers[i];
+    if (typeof key === 'string' && key.toLowerCase() === name) return headers[i + 1];
+  }
+  return undefined;
+}
+
+function responseHeader(response: UndiciResponse, name: string): string | undefined {
+  const headers = response.headers;
+  for (let i = 0; i < headers.length; i += 2) {
+    const key = headers[i]!;
+    if (key.length === name.length && key.toString('latin1').toLowerCase() === name) return headers[i + 1]?.toString('latin1');
+  }
+  return undefined;
+}
+
+function addHeader(request: UndiciRequest, name: string, value: string): void {
+  if (typeof request.addHeader === 'function') request.addHeader(name, value);
+  else if (Array.isArray(request.headers)) request.headers.push(name, value);
+  else if (typeof request.headers === 'string') request.headers += `${name}: ${value}\r\n`;
+}
+
+/** Server address and port of an origin, parsed once per origin (agents talk to few). */
+const origins = new Map<string, { address: string; port: number }>();
+function originParts(origin: string): { address: string; port: number } {
+  let parts = origins.get(origin);
+  if (parts === undefined) {
+    const scheme = origin.indexOf('://');
+    const https = origin.startsWith('https');
+    parts = splitAuthority(scheme === -1 ? origin : origin.slice(scheme + 3).replace(/\/.*$/, ''), https ? 443 : 80);
+    if (origins.size > 1000) origins.clear();
+    origins.set(origin, parts);
+  }
+  return parts;
+}
+
+/**
+ * fetch and undici (`request`, `stream`, `fetch`, Pool/Agent/Client), Node's bundled copy and the
+ * npm one, through the diagnostics channels undici publishes: no patching, no loader hook, the
+ * same in ESM and CommonJS. The span ends with the last body byte (`undici:request:trailers`) or
+ * the error.
+ */
+export function instrumentUndici(cfg: ResolvedHttpConfig): () => void {
+  const onCreate: Subscriber = (message) => {
+    const request = (message as { request: TracedRequest }).request;
+    try {
+      startUndiciSpan(cfg, request);
+    } catch (error) {
+      reportOnce('could not trace an outgoing undici/fetch request', error);
+    }
+  };
+  const onSendHeaders: Subscriber = (message) => {
+    const { request, socket } = message as { request: TracedRequest; socket: { alpnProtocol?: unknown } };
+    const record = request[kRecord];
+    if (record !== undefined) record.span.setAttribute(ATTR_NETWORK_PROTOCOL_VERSION, socket?.alpnProtocol === 'h2' ? '2' : '1.1');
+  };
+  const onHeaders: Subscriber = (message) => {
+    const { request, response } = message as { request: TracedRequest; response: UndiciResponse };
+    const record = request[kRecord];
+    if (record === undefined || record.done) return;
+    const attributes: Attributes = {};
+    recordStatus(record, response.statusCode, attributes);
+    record.declaredSize = declaredLength(responseHeader(response, 'content-length'));
+    if (cfg.responseHeaders.length > 0) {
+      captureHeaders(attributes, 'http.response.header.', cfg.responseHeaders, (name) => responseHeader(response, name));
+    }
+    record.span.setAttributes(attributes);
+    if (record.genAi !== undefined && isJson(responseHeader(response, 'content-type')) && responseHeader(response, 'content-encoding') === undefined) {
+      record.collector = new BodyCollector();
+    }
+  };
+  const onBodySent: Subscriber = (message) => {
+    // undici 7 shows the body as it is sent; fetch bodies are streams, unreadable at create time.
+    const { request, chunk } = message as { request: TracedRequest; chunk: unknown };
+    const record = request[kRecord];
+    if (record === undefined || record.genAi === undefined || record.modelSeen === true) return;
+    record.modelSeen = true;
+    const model = requestModel(chunk);
+    if (model !== undefined) record.span.setAttribute(ATTR_GEN_AI_REQUEST_MODEL, model);
+  };
+  const onBodyReceived: Subscriber = (message) => {
+    // undici 7 only: Node 20's bundled undici publishes no body chunks.
+    const { request, chunk } = message as { request: TracedRequest; chunk: Uint8Array };
+    const record = request[kRecord];
+    if (record === undefined) return;
+    record.counted = (record.counted ?? 0) + chunk.length;
+    record.collector?.add(chunk);
+  };
+  const onTrailers: Subscriber = (message) => {
+    const record = (message as { request: TracedRequest }).request[kRecord];
+    if (record !== undefined) finishClientSpan(record, undefined);
+  };
+  const onError: Subscriber = (message) => {
+    const { request, error } = message as { request: TracedRequest; error: unknown };
+    const record = request[kRecord];
+    if (record !== undefined) finishClientSpan(record, error);
+  };
+  const subscribers: [string, Subscriber][] = [
+    ['undici:request:create', onCreate],
+    ['undici:client:sendHeaders', onSendHeaders],
+    ['undici:request:headers', onHeaders],
+    ['undici:request:bodyChunkReceived', onBodyReceived],
+    ['undici:request:trailers', onTrailers],
+    ['undici:request:error', onError],
+  ];
+  if (cfg.genAi) subscribers.push(['undici:request:bodyChunkSent', onBodySent]);
+  for (const [name, fn] of subscribers) diagnosticsChannel.subscribe(name, fn);
+  return () => {
+    for (const [name, fn] of subscribers) diagnosticsChannel.unsubscribe(name, fn);
+  };
+}
+
+function startUndiciSpan(cfg: ResolvedHttpConfig, request: TracedRequest): void {
+  const method = request.method;
+  if (method === 'CONNECT') return; // a proxy tunnel, not a request of the app
+  const ctx = callerContext(request);
+  if (isTracingSuppressed(ctx)) return;
+  // Already propagated: the official instrumentation (subscribed before us) or the caller by hand.
+  if (hasHeader(request.headers, 'traceparent') || officialUndiciInstrumentation()) return;
+  const url = request.origin + request.path;
+  if (cfg.ignoreOutgoing(method, url)) return;
+  const { address, port } = originParts(request.origin);
+  const m = normalizeMethod(method);
+  const attributes: Attributes = {
+    [ATTR_HTTP_REQUEST_METHOD]: m,
+    [ATTR_URL_FULL]: redactUrl(url, cfg.redactedQueryParams),
+    [ATTR_SERVER_ADDRESS]: address,
+    [ATTR_SERVER_PORT]: port,
+  };
+  if (m === '_OTHER') attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = method;
+  const run = runAttributes(cfg, ctx);
+  if (run !== undefined) Object.assign(attributes, run);
+  const genAi = cfg.genAi ? detectGenAiCall(address, request.path) : undefined;
+  let modelSeen = false;
+  if (genAi !== undefined) {
+    genAiStartAttributes(genAi, attributes);
+    const model = requestModel(request.body);
+    if (model !== undefined) {
+      attributes[ATTR_GEN_AI_REQUEST_MODEL] = model;
+      modelSeen = true;
+    }
+  }
+  if (cfg.requestHeaders.length > 0) captureHeaders(attributes, 'http.request.header.', cfg.requestHeaders, (name) => requestHeader(request.headers, name));
+  const span = cfg.tracer.startSpan(spanName(m), { kind: SpanKind.CLIENT, attributes }, ctx);
+  // Injected last, after every attribute is set, so nothing can tamper with the propagation headers.
+  const carrier: Record<string, string> = {};
+  propagation.inject(trace.setSpan(withCorrelationBaggage(ctx, run), span), carrier);
+  for (const key in carrier) addHeader(request, key, carrier[key]!);
+  if (!span.isRecording()) return;
+  const record: ClientRecord = { span, done: false, responded: false };
+  if (genAi !== undefined) {
+    record.genAi = genAi;
+    record.modelSeen = modelSeen;
+  }
+  request[kRecord] = record;
+}
