@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh >/dev/null
 
-node scripts/services.mjs up redis rabbitmq
-trap 'node scripts/services.mjs down || true' EXIT
+started=$(node scripts/services.mjs up redis rabbitmq)
+trap '[ -z "$started" ] || node scripts/services.mjs down $started || true' EXIT
 
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(decorators http queue)

@@ -235,7 +235,12 @@ export async function status() {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const [cmd = 'status', ...rest] = process.argv.slice(2);
   const names = rest.length ? rest : undefined;
-  const actions = { up: () => up(names), down: () => down(names), status: async () => console.log(await status()) };
+  // `up` prints the names it started (one line), so a script can stop exactly those afterwards.
+  const actions = {
+    up: async () => console.log((await up(names)).join(' ')),
+    down: () => down(names),
+    status: async () => console.log(await status()),
+  };
   if (!actions[cmd]) {
     console.error(`usage: node scripts/services.mjs up|down|status [${serviceNames.join(' ')}]`);
     process.exit(2);

@@ -7,14 +7,15 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 pnpm typecheck
 
-node scripts/services.mjs up
+# Only what this run starts is stopped at the end; services already running are left alone.
+started=$(node scripts/services.mjs up)
 stop_services() {
   local status=$?
   if [ "$status" -ne 0 ]; then
     echo "--- service logs (.services/logs), last lines ---" >&2
     for f in .services/logs/*.log; do [ -f "$f" ] && { echo "== $f" >&2; tail -n 20 "$f" >&2; }; done
   fi
-  node scripts/services.mjs down || true
+  [ -z "$started" ] || node scripts/services.mjs down $started || true
   exit "$status"
 }
 trap stop_services EXIT

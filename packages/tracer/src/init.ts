@@ -134,7 +134,8 @@ export function init(options: TracerOptions = {}): TracerHandle {
   });
   const uninstallGlobals = installGlobals(provider);
   const disablers: (() => void)[] = [];
-  if (config.http) disablers.push(instrumentHttp({ ...config.http, tracerProvider: provider }).disable);
+  // The export URL is ignored too, for exporters that do not suppress tracing while they export.
+  if (config.http) disablers.push(instrumentHttp({ ...config.http, tracerProvider: provider, exporterUrl: config.endpoint }).disable);
   if (config.queues) disablers.push(instrumentQueues({ ...config.queues, tracerProvider: provider }).disable);
 
   let removeExitHooks = (): void => {};
