@@ -1,27 +1,22 @@
 // End to end: one decorated agent run, exported over OTLP/HTTP to the real Jaeger, is one trace with
 // the expected tree, GenAI attributes and the correlation id on every span.
-import { installGlobals } from '@agentrace/tracer';
-import { otlpTracesEndpoint, waitForTrace, type TraceTreeNode } from '@agentrace/testing';
+import { otlpTracesEndpoint, setupTracing, waitForTrace, type TestTracing, type TraceTreeNode } from '@agentrace/testing';
 import { agent, run, step, tool } from '@agentrace/decorators';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const service = `decorators-e2e-${process.pid}-${Date.now()}`;
-let provider: BasicTracerProvider;
-let uninstall: () => void;
+let tracing: TestTracing;
 
 beforeAll(() => {
-  provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': service }),
+  tracing = setupTracing({
+    serviceName: service,
     spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: otlpTracesEndpoint() }))],
   });
-  uninstall = installGlobals(provider);
 });
 afterAll(async () => {
-  uninstall();
-  await provider.shutdown();
+  await tracing.shutdown();
 });
 
 @agent({ name: 'profile-sync', id: 'ps-1' })
@@ -53,7 +48,7 @@ describe('export to Jaeger', () => {
     const correlation = `e2e-${Date.now()}`;
     const result = await new ProfileSync().handle({ userId: 'u1', conversation: 'conv-9', correlationId: correlation });
     expect(result).toBe('crm(profile:u1)');
-    await provider.forceFlush();
+    await tracing.provider.forceFlush();
 
     const tree = await waitForTrace({ service, root: 'invoke_agent profile-sync', minSpans: 3, timeoutMs: 60_000 });
     expect(tree.roots).toHaveLength(1);

@@ -1,11 +1,8 @@
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 
-export function spanNamed(spans: readonly ReadableSpan[], name: string): ReadableSpan {
-  const found = spans.filter((s) => s.name === name);
-  if (found.length !== 1) throw new Error(`expected one span "${name}", found ${found.length}: ${spans.map((s) => s.name).join(', ')}`);
-  return found[0]!;
-}
+// The kit's query under the name these tests read best with: exactly one span of that name.
+export { findSpan as spanNamed } from '@agentrace/testing';
 
 export function parentOf(span: ReadableSpan): string | undefined {
   return span.parentSpanContext?.spanId;
