@@ -12,7 +12,7 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'reliability/test/**/*.test.ts'],
     globalSetup: ['./scripts/vitest-services.ts'],
     pool: 'forks',
     testTimeout: 60_000,

@@ -7,6 +7,7 @@
 //   node scripts/services.mjs up [jaeger redis rabbitmq]   start what is missing, leave it running
 //   node scripts/services.mjs down                          stop what `up` started
 //   node scripts/services.mjs status
+//   node scripts/services.mjs jaeger-bin                    print the Jaeger binary's path (built if missing)
 //
 // Logs are kept in .services/logs/ so a failing run can be read afterwards.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -240,9 +241,11 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     up: async () => console.log((await up(names)).join(' ')),
     down: () => down(names),
     status: async () => console.log(await status()),
+    // For tests that run a Jaeger of their own (on other ports) to stop and restart it.
+    'jaeger-bin': async () => console.log(jaegerBinary() ?? buildJaeger()),
   };
   if (!actions[cmd]) {
-    console.error(`usage: node scripts/services.mjs up|down|status [${serviceNames.join(' ')}]`);
+    console.error(`usage: node scripts/services.mjs up|down|status [${serviceNames.join(' ')}] | jaeger-bin`);
     process.exit(2);
   }
   actions[cmd]().catch((e) => { console.error(`[services] ${e.message}`); process.exit(1); });

@@ -22,13 +22,15 @@ const SAMPLERS: readonly SamplerName[] = [
 const EXPORTERS: readonly ExporterName[] = ['otlp', 'console', 'none'];
 const LOG_LEVELS: readonly LogLevel[] = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'];
 
+type NumericBatchKey = Exclude<keyof BatchOptions, 'overflow'>;
 const BATCH_DEFAULTS: Required<BatchOptions> = {
   maxQueueSize: 16_384,
   maxExportBatchSize: 1024,
   scheduledDelayMillis: 1000,
   exportTimeoutMillis: 10_000,
+  overflow: 'drop',
 };
-const BATCH_ENV: Record<keyof BatchOptions, string> = {
+const BATCH_ENV: Record<NumericBatchKey, string> = {
   maxQueueSize: 'OTEL_BSP_MAX_QUEUE_SIZE',
   maxExportBatchSize: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
   scheduledDelayMillis: 'OTEL_BSP_SCHEDULE_DELAY',
@@ -229,17 +231,20 @@ function resolveSampler(options: TracerOptions, env: Env, problems: Problems): {
 function resolveBatch(options: TracerOptions, env: Env, problems: Problems): Required<BatchOptions> {
   const given = options.batch ?? {};
   if (typeof given !== 'object' || given === null) {
-    problems.add('batch', undefined, given, 'an object with maxQueueSize, maxExportBatchSize, scheduledDelayMillis, exportTimeoutMillis');
+    problems.add('batch', undefined, given, 'an object with maxQueueSize, maxExportBatchSize, scheduledDelayMillis, exportTimeoutMillis, overflow');
     return { ...BATCH_DEFAULTS };
   }
   const out = { ...BATCH_DEFAULTS };
-  const explicit = new Set<keyof BatchOptions>();
-  for (const key of Object.keys(BATCH_DEFAULTS) as (keyof BatchOptions)[]) {
+  const explicit = new Set<NumericBatchKey>();
+  for (const key of Object.keys(BATCH_ENV) as NumericBatchKey[]) {
     const p = pick(given[key], env, BATCH_ENV[key]);
     if (p.value === undefined) continue;
     out[key] = positiveInt(`batch.${key}`, p.source, p.value, BATCH_DEFAULTS[key], problems);
     explicit.add(key);
   }
+  const o = pick(given.overflow, env, 'AGENTRACE_BSP_OVERFLOW');
+  if (o.value === 'drop' || o.value === 'wait') out.overflow = o.value;
+  else if (o.value !== undefined) problems.add('batch.overflow', o.source, o.value, '"drop" or "wait"');
   // A small queue with the default batch size shrinks the batch; a batch size asked for that cannot
   // fit is an error (the SDK would shrink it silently).
   if (!explicit.has('maxExportBatchSize')) out.maxExportBatchSize = Math.min(out.maxExportBatchSize, out.maxQueueSize);

@@ -19,36 +19,61 @@ export function within(ms: number, fn: () => Promise<void>): Promise<'done' | 't
   });
 }
 
+/** What the exit hooks call. */
+export interface ExitActions {
+  /** Sends what has ended so far. */
+  flush(): Promise<void>;
+  /** Sends what is left and stops. */
+  shutdown(): Promise<void>;
+  /** The process is ending now: send what is left synchronously within `remainingMillis`, write the totals. */
+  exitNow(remainingMillis: number): void;
+}
+
 /**
- * Flushes on SIGTERM and SIGINT and shuts down at normal exit (`beforeExit`), each within
- * `timeoutMs`, without keeping the process alive longer. Returns a function that removes the hooks.
+ * Flushes on SIGTERM and SIGINT, shuts down at normal exit (`beforeExit`), and sends what is left
+ * synchronously when the process exits without an event loop turn left (`process.exit()`, an uncaught
+ * exception): each within `timeoutMs` in all, without keeping the process alive longer. Returns a
+ * function that removes the hooks.
  */
-export function installExitHooks(flush: () => Promise<void>, shutdown: () => Promise<void>, timeoutMs: number): () => void {
+export function installExitHooks(actions: ExitActions, timeoutMs: number): () => void {
   let exiting = false;
+  // When the first exit path started, so a later one only uses what is left of the bound.
+  let startedAt: number | undefined;
+  const remaining = (): number => Math.max(0, (startedAt ?? Date.now()) + timeoutMs - Date.now());
   const onSignal = (signal: NodeJS.Signals): void => {
-    void within(timeoutMs, flush).then(() => {
+    startedAt ??= Date.now();
+    void within(remaining(), actions.flush).then(() => {
       remove();
       // Alone, we reproduce Node's default (die by the signal). With other listeners, they decide.
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      if (process.listenerCount(signal) === 0) {
+        actions.exitNow(remaining());
+        process.kill(process.pid, signal);
+      }
     });
   };
   const onBeforeExit = (): void => {
     if (exiting) return;
     exiting = true;
+    startedAt ??= Date.now();
     // A dead or slow endpoint must not hold the process: past the bound, finish the exit.
     const timer = setTimeout(() => {
       diag.warn(`agentrace: final export still running after ${timeoutMs} ms; exiting without it`);
       process.exit();
-    }, timeoutMs);
-    void shutdown().finally(() => clearTimeout(timer));
+    }, remaining());
+    void actions.shutdown().finally(() => clearTimeout(timer));
+  };
+  const onExit = (): void => {
+    actions.exitNow(remaining());
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   process.on('beforeExit', onBeforeExit);
+  process.on('exit', onExit);
   const remove = (): void => {
     process.removeListener('SIGTERM', onSignal);
     process.removeListener('SIGINT', onSignal);
     process.removeListener('beforeExit', onBeforeExit);
+    process.removeListener('exit', onExit);
   };
   return remove;
 }

@@ -1,5 +1,6 @@
 export { init } from './init.js';
 export { AgentraceConfigError, resolveConfig } from './config.js';
+export { AccountingBatchProcessor, type AccountingBatchOptions } from './batch-processor.js';
 export { ConsoleTraceProcessor } from './console-trace-processor.js';
 export { RateLimitedLogger } from './diagnostics.js';
 export { RunAttributesSpanProcessor } from './run-attributes-processor.js';
@@ -18,6 +19,8 @@ export type {
   BatchOptions,
   ConsoleExporterOptions,
   DiagnosticLogger,
+  DropCounts,
+  ExportStats,
   ExporterChoice,
   ExporterName,
   LogLevel,

@@ -7,7 +7,6 @@ import { defaultResource, resourceFromAttributes } from '@opentelemetry/resource
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
-  BatchSpanProcessor,
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
   type Sampler,
@@ -15,6 +14,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { hostname } from 'node:os';
+import { AccountingBatchProcessor } from './batch-processor.js';
 import { AgentraceConfigError, resolveConfig } from './config.js';
 import { ConsoleTraceProcessor } from './console-trace-processor.js';
 import { installDiagnostics, stderrLogger } from './diagnostics.js';
@@ -22,7 +22,8 @@ import { installExitHooks, within } from './exit-hooks.js';
 import { installGlobals } from './globals.js';
 import { ReportingExporter, reportedErrors } from './reporting-exporter.js';
 import { RunAttributesSpanProcessor } from './run-attributes-processor.js';
-import type { ResolvedConfig, TracerHandle, TracerOptions } from './types.js';
+import { postSpansSync } from './sync-export.js';
+import type { ExportStats, ResolvedConfig, TracerHandle, TracerOptions } from './types.js';
 
 let current: TracerHandle | undefined;
 
@@ -45,8 +46,9 @@ function buildSampler(config: ResolvedConfig): Sampler {
   }
 }
 
-function buildProcessors(config: ResolvedConfig): SpanProcessor[] {
-  const processors: SpanProcessor[] = [new RunAttributesSpanProcessor()];
+function buildProcessors(config: ResolvedConfig): { all: SpanProcessor[]; batches: AccountingBatchProcessor[] } {
+  const all: SpanProcessor[] = [new RunAttributesSpanProcessor()];
+  const batches: AccountingBatchProcessor[] = [];
   for (const choice of config.exporters) {
     if (choice === 'otlp') {
       const exporter = new OTLPTraceExporter({
@@ -54,17 +56,55 @@ function buildProcessors(config: ResolvedConfig): SpanProcessor[] {
         headers: config.headers,
         timeoutMillis: config.batch.exportTimeoutMillis,
       });
-      processors.push(new BatchSpanProcessor(new ReportingExporter(exporter, config.endpoint), config.batch));
+      batches.push(
+        new AccountingBatchProcessor(new ReportingExporter(exporter, config.endpoint), {
+          ...config.batch,
+          describeTarget: config.endpoint,
+          exportSync: (spans, timeoutMillis) => postSpansSync(config.endpoint, config.headers, spans, timeoutMillis),
+        }),
+      );
+      all.push(batches[batches.length - 1]!);
     } else if (choice === 'console') {
-      processors.push(new ConsoleTraceProcessor(config.console));
+      all.push(new ConsoleTraceProcessor(config.console));
     } else if (choice !== 'none' && 'onEnd' in choice) {
-      processors.push(choice);
+      all.push(choice);
     } else if (choice !== 'none') {
-      processors.push(new BatchSpanProcessor(choice, config.batch));
+      batches.push(new AccountingBatchProcessor(choice, config.batch));
+      all.push(batches[batches.length - 1]!);
     }
   }
-  return processors;
+  return { all, batches };
 }
+
+function sumStats(batches: AccountingBatchProcessor[]): ExportStats {
+  const total: ExportStats = {
+    exported: 0,
+    pending: 0,
+    dropped: { queueFull: 0, exportFailed: 0, exportTimeout: 0, shutdown: 0, total: 0 },
+    limited: { attributes: 0, events: 0, links: 0 },
+    consecutiveFailures: 0,
+    failedExports: 0,
+  };
+  for (const b of batches) {
+    const s = b.stats();
+    total.exported += s.exported;
+    total.pending += s.pending;
+    for (const k of Object.keys(total.dropped) as (keyof ExportStats['dropped'])[]) total.dropped[k] += s.dropped[k];
+    for (const k of Object.keys(total.limited) as (keyof ExportStats['limited'])[]) total.limited[k] += s.limited[k];
+    total.consecutiveFailures = Math.max(total.consecutiveFailures, s.consecutiveFailures);
+    total.failedExports += s.failedExports;
+  }
+  return total;
+}
+
+const NO_STATS: ExportStats = {
+  exported: 0,
+  pending: 0,
+  dropped: { queueFull: 0, exportFailed: 0, exportTimeout: 0, shutdown: 0, total: 0 },
+  limited: { attributes: 0, events: 0, links: 0 },
+  consecutiveFailures: 0,
+  failedExports: 0,
+};
 
 function disabledHandle(config: ResolvedConfig | undefined): TracerHandle {
   const handle: TracerHandle = {
@@ -75,6 +115,8 @@ function disabledHandle(config: ResolvedConfig | undefined): TracerHandle {
     shutdown: async () => {
       if (current === handle) current = undefined;
     },
+    stats: () => structuredClone(NO_STATS),
+    waitForCapacity: async () => {},
   };
   return handle;
 }
@@ -127,10 +169,11 @@ export function init(options: TracerOptions = {}): TracerHandle {
       ...config.resourceAttributes,
     }),
   );
+  const processors = buildProcessors(config);
   const provider = new NodeTracerProvider({
     resource,
     sampler: buildSampler(config),
-    spanProcessors: buildProcessors(config),
+    spanProcessors: processors.all,
   });
   const uninstallGlobals = installGlobals(provider);
   const disablers: (() => void)[] = [];
@@ -157,8 +200,13 @@ export function init(options: TracerOptions = {}): TracerHandle {
     },
     shutdown() {
       stopped ??= (async () => {
-        removeExitHooks();
+        const startedAt = Date.now();
         await within(config.shutdownTimeoutMillis, () => provider.shutdown());
+        // What the asynchronous export could not send is sent synchronously in what is left of the
+        // bound (or counted as lost), and the totals are written.
+        const left = Math.max(0, startedAt + config.shutdownTimeoutMillis - Date.now());
+        for (const b of processors.batches) b.exitNow(left);
+        removeExitHooks();
         for (const disable of disablers) {
           try {
             disable();
@@ -171,9 +219,22 @@ export function init(options: TracerOptions = {}): TracerHandle {
       })();
       return stopped;
     },
+    stats: () => sumStats(processors.batches),
+    async waitForCapacity() {
+      await Promise.all(processors.batches.map((b) => b.waitForCapacity()));
+    },
   };
   if (config.handleExit) {
-    removeExitHooks = installExitHooks(() => handle.forceFlush(), () => handle.shutdown(), config.shutdownTimeoutMillis);
+    removeExitHooks = installExitHooks(
+      {
+        flush: () => handle.forceFlush(),
+        shutdown: () => handle.shutdown(),
+        exitNow: (remaining) => {
+          for (const b of processors.batches) b.exitNow(remaining);
+        },
+      },
+      config.shutdownTimeoutMillis,
+    );
   }
   current = handle;
   return handle;

@@ -39,6 +39,46 @@ export interface BatchOptions {
   scheduledDelayMillis?: number;
   /** Milliseconds an export may take before it is abandoned. Default 10000 (`OTEL_BSP_EXPORT_TIMEOUT`). */
   exportTimeoutMillis?: number;
+  /**
+   * What happens when the queue is full. `'drop'`: new spans are dropped and counted. `'wait'`: the
+   * queue takes up to twice `maxQueueSize` and `handle.waitForCapacity()` makes callers that can wait
+   * (a worker before taking its next message) wait until it is below `maxQueueSize` again.
+   * Default `'drop'` (`AGENTRACE_BSP_OVERFLOW`).
+   */
+  overflow?: 'drop' | 'wait';
+}
+
+/** Spans lost, by cause, since `init`. */
+export interface DropCounts {
+  /**
+   * No room in the queue: refused when they ended, or a batch that failed for a transient reason found
+   * no room to wait for its retry (export slower than the agent, or the endpoint down for long).
+   */
+  queueFull: number;
+  /** Abandoned because the endpoint refused them for good (a 4xx other than 408/429, or an unknown error). */
+  exportFailed: number;
+  /** Abandoned because the export did not answer within `exportTimeoutMillis` (they may have arrived). */
+  exportTimeout: number;
+  /** Still queued or in flight when the process ended and the final export could not send them. */
+  shutdown: number;
+  /** The sum of the above. */
+  total: number;
+}
+
+/** What the tracer's export did since `init`, read with `handle.stats()`. */
+export interface ExportStats {
+  /** Spans the endpoint accepted. */
+  exported: number;
+  /** Spans waiting for export now (in flight included). */
+  pending: number;
+  /** Spans lost, by cause. */
+  dropped: DropCounts;
+  /** Attributes, events and links the SDK's span limits cut from spans that were kept. */
+  limited: { attributes: number; events: number; links: number };
+  /** Consecutive failed exports (0 when the last one succeeded); retries back off while it grows. */
+  consecutiveFailures: number;
+  /** Failed export requests since start (each after the exporter's own retries). */
+  failedExports: number;
 }
 
 /** Options of the console exporter. */
@@ -108,6 +148,13 @@ export interface TracerHandle {
   forceFlush(): Promise<void>;
   /** Exports what is left and stops tracing; waits at most `shutdownTimeoutMillis`. Never rejects. */
   shutdown(): Promise<void>;
+  /** Spans exported, pending and dropped by cause, summed over the batch exports of this tracer. */
+  stats(): ExportStats;
+  /**
+   * Resolves when the export queue has room (immediately unless `batch.overflow` is `'wait'` and the
+   * queue is at `maxQueueSize`). Await it where the agent can wait, e.g. before taking the next message.
+   */
+  waitForCapacity(): Promise<void>;
 }
 
 /** The configuration in force: every option with its final value. */

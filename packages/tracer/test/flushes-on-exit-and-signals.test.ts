@@ -50,6 +50,33 @@ describe('final export', () => {
     expect(receiver.spans()).toHaveLength(5);
   });
 
+  it('exports spans ended before an uncaught exception, and the process still crashes as it would', async () => {
+    receiver = await startOtlpReceiver();
+    const run = runApp('throw', { RECEIVER_URL: receiver.url });
+    const { code } = await run.exited;
+    expect(code).toBe(1);
+    // Node's own report of the crash is unchanged.
+    expect(run.output().stderr).toMatch(/Error: the agent crashed\n\s+at /);
+    expect(receiver.spans()).toHaveLength(5);
+  });
+
+  it('exports spans ended before process.exit(), keeping its exit code', async () => {
+    receiver = await startOtlpReceiver();
+    const run = runApp('process-exit', { RECEIVER_URL: receiver.url });
+    const { code } = await run.exited;
+    expect(code, run.output().stderr).toBe(3);
+    expect(receiver.spans()).toHaveLength(5);
+  });
+
+  it('an uncaught exception with a hung endpoint still ends the process, with the loss counted', async () => {
+    receiver = await startOtlpReceiver({ respond: false });
+    const run = runApp('throw', { RECEIVER_URL: receiver.url, SHUTDOWN_TIMEOUT: '300' });
+    const { code } = await run.exited;
+    expect(code).toBe(1);
+    expect(run.output().stderr).toContain('5 spans dropped');
+    expect(run.output().stderr).toContain('lost at shutdown 5');
+  });
+
   it('does not keep the process alive when the endpoint never answers', async () => {
     receiver = await startOtlpReceiver({ respond: false });
     const run = runApp('exit', { RECEIVER_URL: receiver.url, SHUTDOWN_TIMEOUT: '300' });

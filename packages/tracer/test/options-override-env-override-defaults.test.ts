@@ -9,7 +9,7 @@ describe('resolveConfig precedence', () => {
     expect(c.exporters).toEqual(['otlp']);
     expect(c.sampler).toBe('parentbased_always_on');
     expect(c.samplerArg).toBe(1);
-    expect(c.batch).toEqual({ maxQueueSize: 16384, maxExportBatchSize: 1024, scheduledDelayMillis: 1000, exportTimeoutMillis: 10000 });
+    expect(c.batch).toEqual({ maxQueueSize: 16384, maxExportBatchSize: 1024, scheduledDelayMillis: 1000, exportTimeoutMillis: 10000, overflow: 'drop' });
     expect(c.disabled).toBe(false);
     expect(c.shutdownTimeoutMillis).toBe(5000);
     expect(c.logLevel).toBe('warn');
@@ -32,6 +32,7 @@ describe('resolveConfig precedence', () => {
         OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '10',
         OTEL_BSP_SCHEDULE_DELAY: '50',
         OTEL_BSP_EXPORT_TIMEOUT: '700',
+        AGENTRACE_BSP_OVERFLOW: 'wait',
         OTEL_TRACES_EXPORTER: 'console, otlp',
         OTEL_LOG_LEVEL: 'debug',
         AGENTRACE_SHUTDOWN_TIMEOUT: '900',
@@ -48,7 +49,7 @@ describe('resolveConfig precedence', () => {
     expect(c.headers).toEqual({ 'x-a': '1', 'x-b': '3' });
     expect(c.sampler).toBe('traceidratio');
     expect(c.samplerArg).toBe(0.25);
-    expect(c.batch).toEqual({ maxQueueSize: 100, maxExportBatchSize: 10, scheduledDelayMillis: 50, exportTimeoutMillis: 700 });
+    expect(c.batch).toEqual({ maxQueueSize: 100, maxExportBatchSize: 10, scheduledDelayMillis: 50, exportTimeoutMillis: 700, overflow: 'wait' });
     expect(c.exporters).toEqual(['console', 'otlp']);
     expect(c.logLevel).toBe('debug');
     expect(c.shutdownTimeoutMillis).toBe(900);

@@ -1,0 +1,323 @@
+import { context, diag, TraceFlags } from '@opentelemetry/api';
+import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { BatchOptions, DropCounts, ExportStats } from './types.js';
+
+/** Backoff after a failed export: doubles from 1 s to at most 30 s, ±20% jitter. */
+const BACKOFF_FIRST_MS = 1000;
+const BACKOFF_MAX_MS = 30_000;
+/** Drops are reported at most this often, with the totals. */
+const REPORT_EVERY_MS = 60_000;
+
+/** Network errors after which the endpoint may come back: the batch is kept and sent again. */
+const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
+
+export interface AccountingBatchOptions extends Required<BatchOptions> {
+  /**
+   * Sends spans synchronously when the process is exiting (`process.exit()`, an uncaught exception),
+   * where no asynchronous export can finish. Returns whether they were accepted.
+   */
+  exportSync?: (spans: ReadableSpan[], timeoutMillis: number) => boolean;
+  /** Where the export goes, for the diagnostics. */
+  describeTarget?: string;
+}
+
+type Outcome = 'exported' | 'retry' | 'failed' | 'timeout';
+
+function classify(result: ExportResult | 'timeout'): Outcome {
+  if (result === 'timeout') return 'timeout';
+  if (result.code === ExportResultCode.SUCCESS) return 'exported';
+  const error = result.error as { code?: unknown; message?: unknown; cause?: { code?: unknown } } | undefined;
+  const message = typeof error?.message === 'string' ? error.message : '';
+  if (/timed? ?out/i.test(message)) return 'timeout';
+  const code = error?.code ?? error?.cause?.code;
+  if (typeof code === 'string') return RETRYABLE_CODES.has(code) ? 'retry' : 'failed';
+  if (typeof code === 'number') return code === 408 || code === 429 || code >= 500 ? 'retry' : 'failed';
+  // The OTLP exporter gives up on a retryable status with this message.
+  if (/retryable/i.test(message)) return 'retry';
+  return 'failed';
+}
+
+/**
+ * A batch span processor that never loses a span without counting it. Unlike the SDK's, it keeps a
+ * batch the endpoint could not take for a transient reason (connection refused, 5xx, 429) and sends it
+ * again with exponential backoff, so an outage costs only what the queue bound cannot hold; it counts
+ * every drop by cause, reports them at most once a minute, and can make callers wait for room instead
+ * of dropping.
+ */
+export class AccountingBatchProcessor implements SpanProcessor {
+  private queue: ReadableSpan[] = [];
+  private inFlight: ReadableSpan[] | undefined;
+  private exporting: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private retryAt = 0;
+  private failures = 0;
+  private stopped = false;
+  private waiters: (() => void)[] = [];
+  private reportTimer: NodeJS.Timeout | undefined;
+  private lastReportAt = 0;
+  private reportedTotal = 0;
+  private readonly hardBound: number;
+  private readonly dropped: Omit<DropCounts, 'total'> = { queueFull: 0, exportFailed: 0, exportTimeout: 0, shutdown: 0 };
+  private readonly limited = { attributes: 0, events: 0, links: 0 };
+  private exported = 0;
+  private failedExports = 0;
+  private finalWritten = false;
+
+  constructor(
+    private readonly exporter: SpanExporter,
+    private readonly options: AccountingBatchOptions,
+  ) {
+    this.hardBound = options.overflow === 'wait' ? options.maxQueueSize * 2 : options.maxQueueSize;
+  }
+
+  onStart(): void {}
+
+  onEnd(span: ReadableSpan): void {
+    if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
+    if (span.droppedAttributesCount) this.limited.attributes += span.droppedAttributesCount;
+    if (span.droppedEventsCount) this.limited.events += span.droppedEventsCount;
+    if (span.droppedLinksCount) this.limited.links += span.droppedLinksCount;
+    if (this.stopped) {
+      this.drop('shutdown', 1);
+      return;
+    }
+    if (this.queue.length >= this.hardBound) {
+      this.drop('queueFull', 1);
+      return;
+    }
+    this.queue.push(span);
+    this.schedule();
+  }
+
+  stats(): ExportStats {
+    const d = this.dropped;
+    return {
+      exported: this.exported,
+      pending: this.queue.length + (this.inFlight?.length ?? 0),
+      dropped: { ...d, total: d.queueFull + d.exportFailed + d.exportTimeout + d.shutdown },
+      limited: { ...this.limited },
+      consecutiveFailures: this.failures,
+      failedExports: this.failedExports,
+    };
+  }
+
+  /** Resolves once the queue is below `maxQueueSize` (at once in `'drop'` mode, where nobody waits). */
+  waitForCapacity(): Promise<void> {
+    if (this.options.overflow !== 'wait' || this.stopped || this.queue.length < this.options.maxQueueSize) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Sends everything queued now, each batch once, ignoring the backoff. Never rejects. */
+  async forceFlush(): Promise<void> {
+    if (this.exporting) await this.exporting;
+    let batches = Math.ceil(this.queue.length / this.options.maxExportBatchSize);
+    while (batches-- > 0 && this.queue.length) {
+      const before = this.failures;
+      await this.exportNext();
+      // A transient failure puts the batch back; trying it again at once would fail the same way.
+      if (this.failures > before) break;
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    await this.forceFlush();
+    this.stopped = true;
+    this.clearTimer();
+    // What is still queued now will not be sent by this process, unless the exit hook sends it.
+    this.releaseWaiters();
+    if (!this.queue.length) {
+      this.writeFinalReport();
+      try {
+        await this.exporter.shutdown();
+      } catch (error) {
+        diag.debug('agentrace: exporter shutdown failed', error);
+      }
+    }
+  }
+
+  /**
+   * Called when the process is exiting and nothing asynchronous can run any more: sends what is left
+   * synchronously if the exporter can, else counts it as lost. Then writes the totals.
+   */
+  exitNow(timeoutMillis: number): void {
+    if (this.finalWritten && !this.queue.length && !this.inFlight) return;
+    this.stopped = true;
+    this.clearTimer();
+    const left = [...(this.inFlight ?? []), ...this.queue];
+    this.queue = [];
+    this.inFlight = undefined;
+    if (left.length) {
+      let sent = false;
+      try {
+        // Under 100 ms left: starting a process to send them would overrun the bound.
+        sent = timeoutMillis >= 100 && (this.options.exportSync?.(left, timeoutMillis) ?? false);
+      } catch (error) {
+        diag.debug('agentrace: synchronous export at exit failed', error);
+      }
+      if (sent) this.exported += left.length;
+      else this.dropped.shutdown += left.length;
+    }
+    this.writeFinalReport();
+  }
+
+  /** Counts what is still queued as lost at shutdown (the bound passed before it could be sent). */
+  abandonPending(): void {
+    const n = this.queue.length + (this.inFlight?.length ?? 0);
+    this.queue = [];
+    this.inFlight = undefined;
+    this.stopped = true;
+    this.clearTimer();
+    if (n) this.dropped.shutdown += n;
+    this.writeFinalReport();
+  }
+
+  private schedule(): void {
+    if (this.exporting || this.stopped) return;
+    const now = Date.now();
+    if (this.queue.length >= this.options.maxExportBatchSize && now >= this.retryAt) {
+      // Not inside span.end(): the agent's call that ended the span should not pay for serialization.
+      this.clearTimer();
+      this.timer = setTimeout(() => this.onTimer(), 0);
+      this.timer.unref();
+      return;
+    }
+    if (this.timer) return;
+    this.timer = setTimeout(() => this.onTimer(), Math.max(this.options.scheduledDelayMillis, this.retryAt - now));
+    this.timer.unref();
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    if (Date.now() < this.retryAt) {
+      this.schedule();
+      return;
+    }
+    void this.exportNext();
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private exportNext(): Promise<void> {
+    if (this.exporting) return this.exporting;
+    if (!this.queue.length) return Promise.resolve();
+    const batch = this.queue.splice(0, this.options.maxExportBatchSize);
+    this.inFlight = batch;
+    this.exporting = this.send(batch).then((outcome) => {
+      this.inFlight = undefined;
+      this.exporting = undefined;
+      this.settle(batch, outcome);
+      if (this.queue.length < this.options.maxQueueSize) this.releaseWaiters();
+      if (this.queue.length) this.schedule();
+    });
+    return this.exporting;
+  }
+
+  private send(batch: ReadableSpan[]): Promise<Outcome> {
+    return new Promise<Outcome>((resolve) => {
+      let done = false;
+      const finish = (result: ExportResult | 'timeout'): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        // The OTLP exporter explains its own failures (ReportingExporter); a user's exporter may not.
+        if (!this.options.describeTarget && result !== 'timeout' && result.code !== ExportResultCode.SUCCESS) {
+          diag.error(`agentrace: the exporter failed to export ${batch.length} spans:`, result.error ?? 'no reason given');
+        }
+        resolve(classify(result));
+      };
+      // The exporter has its own deadline (the same value); this one only guards against an
+      // exporter that never calls back.
+      const timer = setTimeout(() => finish('timeout'), this.options.exportTimeoutMillis + 1000);
+      timer.unref();
+      const doExport = (): void => {
+        // The export's own HTTP request must not become spans of the agent's traces.
+        context.with(suppressTracing(context.active()), () => {
+          try {
+            this.exporter.export(batch, finish);
+          } catch (error) {
+            finish({ code: ExportResultCode.FAILED, error: error as Error });
+          }
+        });
+      };
+      const pending = batch
+        .map((s) => s.resource as { asyncAttributesPending?: boolean; waitForAsyncAttributes?: () => Promise<void> })
+        .filter((r) => r.asyncAttributesPending && r.waitForAsyncAttributes);
+      if (!pending.length) doExport();
+      else Promise.all(pending.map((r) => r.waitForAsyncAttributes!())).then(doExport, (error: unknown) => finish({ code: ExportResultCode.FAILED, error: error as Error }));
+    });
+  }
+
+  private settle(batch: ReadableSpan[], outcome: Outcome): void {
+    if (outcome === 'exported') {
+      this.exported += batch.length;
+      this.failures = 0;
+      this.retryAt = 0;
+      return;
+    }
+    this.failures++;
+    this.failedExports++;
+    const backoff = Math.min(BACKOFF_FIRST_MS * 2 ** (this.failures - 1), BACKOFF_MAX_MS);
+    this.retryAt = Date.now() + backoff * (0.8 + Math.random() * 0.4);
+    if (outcome === 'timeout') {
+      this.drop('exportTimeout', batch.length);
+    } else if (outcome === 'retry' && !this.stopped) {
+      // Back at the front, as much as the bound leaves room for; the rest is lost.
+      const room = Math.max(0, this.hardBound - this.queue.length);
+      const kept = batch.length <= room ? batch : batch.slice(0, room);
+      this.queue = kept.concat(this.queue);
+      if (kept.length < batch.length) this.drop('queueFull', batch.length - kept.length);
+    } else {
+      this.drop('exportFailed', batch.length);
+    }
+  }
+
+  private releaseWaiters(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private drop(cause: keyof Omit<DropCounts, 'total'>, n: number): void {
+    this.dropped[cause] += n;
+    if (this.reportTimer || this.stopped) return;
+    // The first drop is reported at once, later ones at most once a minute, with the totals.
+    const wait = Math.max(0, this.lastReportAt + REPORT_EVERY_MS - Date.now());
+    this.reportTimer = setTimeout(() => {
+      this.reportTimer = undefined;
+      this.lastReportAt = Date.now();
+      this.report('in the last minute');
+    }, wait);
+    this.reportTimer.unref();
+  }
+
+  private report(when: string): void {
+    const s = this.stats();
+    const d = s.dropped;
+    const since = d.total - this.reportedTotal;
+    this.reportedTotal = d.total;
+    const target = this.options.describeTarget ? ` to ${this.options.describeTarget}` : '';
+    diag.warn(
+      `agentrace: ${since} spans dropped ${when}${target}; since start: ${d.total} dropped (queue full ${d.queueFull}, ` +
+        `export failed ${d.exportFailed}, export timed out ${d.exportTimeout}, lost at shutdown ${d.shutdown}), ` +
+        `${s.exported} exported, ${s.pending} pending.` +
+        (d.queueFull ? ' Raise batch.maxQueueSize (OTEL_BSP_MAX_QUEUE_SIZE) or use batch.overflow "wait" with handle.waitForCapacity().' : ''),
+    );
+  }
+
+  private writeFinalReport(): void {
+    this.finalWritten = true;
+    if (this.reportTimer) clearTimeout(this.reportTimer);
+    this.reportTimer = undefined;
+    const s = this.stats();
+    if (s.dropped.total > this.reportedTotal) {
+      this.report('since the last report');
+    } else {
+      diag.info(`agentrace: export totals: ${s.exported} spans exported, ${s.dropped.total} dropped`);
+    }
+  }
+}
