@@ -6,11 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh >/dev/null
 
-started=$(node scripts/services.mjs up redis rabbitmq)
+started=$(node scripts/services.mjs up)
 trap '[ -z "$started" ] || node scripts/services.mjs down $started || true' EXIT
 
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(decorators http queue)
+[ ${#names[@]} -gt 0 ] || names=(decorators http queue export)
 for name in "${names[@]}"; do
   echo "== bench/$name.ts" >&2
   (cd bench && NODE_ENV=production pnpm exec tsx "$name.ts")

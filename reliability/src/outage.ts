@@ -34,6 +34,7 @@ export interface PhaseFigures {
 
 export interface OutageFigures {
   serviceName: string;
+  maxQueueSize: number | undefined;
   outageSeconds: number;
   spansPerSecond: number;
   before: PhaseFigures;
@@ -78,6 +79,8 @@ export interface OutageOptions {
   spansPerSecond?: number;
   /** First of six loopback ports for the test's own Jaeger. */
   basePort?: number;
+  /** The agent's `OTEL_BSP_MAX_QUEUE_SIZE`; the tracer's default when not given. */
+  maxQueueSize?: number;
   log?: (line: string) => void;
 }
 
@@ -87,7 +90,14 @@ export async function runOutage(options: OutageOptions): Promise<OutageFigures> 
   const serviceName = `outage-${randomUUID().slice(0, 8)}`;
   await jaeger.start();
   const agent = spawn(process.execPath, ['--expose-gc', '--import', tsx, agentFile], {
-    env: { ...process.env, TSX_TSCONFIG_PATH: tsconfig, ENDPOINT: jaeger.endpoint, SERVICE_NAME: serviceName, SPANS_PER_SECOND: String(spansPerSecond) },
+    env: {
+      ...process.env,
+      TSX_TSCONFIG_PATH: tsconfig,
+      ENDPOINT: jaeger.endpoint,
+      SERVICE_NAME: serviceName,
+      SPANS_PER_SECOND: String(spansPerSecond),
+      ...(options.maxQueueSize ? { OTEL_BSP_MAX_QUEUE_SIZE: String(options.maxQueueSize) } : {}),
+    },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -147,6 +157,7 @@ export async function runOutage(options: OutageOptions): Promise<OutageFigures> 
     const all = samples.filter((s) => !s.final);
     return {
       serviceName,
+      maxQueueSize: options.maxQueueSize,
       outageSeconds,
       spansPerSecond,
       before: phase(all.slice(0, warmEnd)),
@@ -174,7 +185,7 @@ export function formatOutage(f: OutageFigures): string {
     `| ${name} | ${p.seconds} | ${p.spansProduced} | ${p.p50usMedian.toFixed(0)} | ${p.p99usMax.toFixed(0)} | ${p.heapMBMax.toFixed(1)} |`;
   const d = f.final.stats.dropped;
   return [
-    `Outage of ${f.outageSeconds} s at ${f.spansPerSecond} spans/s (service ${f.serviceName}).`,
+    `Outage of ${f.outageSeconds} s at ${f.spansPerSecond} spans/s, queue ${f.maxQueueSize ?? 'default'} (service ${f.serviceName}).`,
     '',
     '| phase | seconds | spans produced | run latency p50 (µs, median of seconds) | run latency p99 (µs, worst second) | heap after GC, max (MB) |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',

@@ -22,7 +22,7 @@ export interface AccountingBatchOptions extends Required<BatchOptions> {
   describeTarget?: string;
 }
 
-type Outcome = 'exported' | 'retry' | 'failed' | 'timeout';
+type Outcome = 'exported' | 'retry' | 'failed' | 'timeout' | 'tooLarge';
 
 function classify(result: ExportResult | 'timeout'): Outcome {
   if (result === 'timeout') return 'timeout';
@@ -31,6 +31,7 @@ function classify(result: ExportResult | 'timeout'): Outcome {
   const message = typeof error?.message === 'string' ? error.message : '';
   if (/timed? ?out/i.test(message)) return 'timeout';
   const code = error?.code ?? error?.cause?.code;
+  if (code === 413) return 'tooLarge';
   if (typeof code === 'string') return RETRYABLE_CODES.has(code) ? 'retry' : 'failed';
   if (typeof code === 'number') return code === 408 || code === 429 || code >= 500 ? 'retry' : 'failed';
   // The OTLP exporter gives up on a retryable status with this message.
@@ -58,9 +59,13 @@ export class AccountingBatchProcessor implements SpanProcessor {
   private lastReportAt = 0;
   private reportedTotal = 0;
   private readonly hardBound: number;
+  /** While exports fail, the queue admits spans only up to this: an outage may last, a burst does not. */
+  private readonly failingBound: number;
   private readonly dropped: Omit<DropCounts, 'total'> = { queueFull: 0, exportFailed: 0, exportTimeout: 0, shutdown: 0 };
   private readonly limited = { attributes: 0, events: 0, links: 0 };
   private exported = 0;
+  /** Spans per export now: halved when the endpoint says a request is too large, restored on success. */
+  private batchLimit: number;
   private failedExports = 0;
   private finalWritten = false;
 
@@ -69,6 +74,8 @@ export class AccountingBatchProcessor implements SpanProcessor {
     private readonly options: AccountingBatchOptions,
   ) {
     this.hardBound = options.overflow === 'wait' ? options.maxQueueSize * 2 : options.maxQueueSize;
+    this.batchLimit = options.maxExportBatchSize;
+    this.failingBound = Math.max(options.maxExportBatchSize, Math.floor(options.maxQueueSize / 4));
   }
 
   onStart(): void {}
@@ -82,7 +89,7 @@ export class AccountingBatchProcessor implements SpanProcessor {
       this.drop('shutdown', 1);
       return;
     }
-    if (this.queue.length >= this.hardBound) {
+    if (this.queue.length >= (this.failures ? this.failingBound : this.hardBound)) {
       this.drop('queueFull', 1);
       return;
     }
@@ -205,7 +212,7 @@ export class AccountingBatchProcessor implements SpanProcessor {
   private exportNext(): Promise<void> {
     if (this.exporting) return this.exporting;
     if (!this.queue.length) return Promise.resolve();
-    const batch = this.queue.splice(0, this.options.maxExportBatchSize);
+    const batch = this.queue.splice(0, this.batchLimit);
     this.inFlight = batch;
     this.exporting = this.send(batch).then((outcome) => {
       this.inFlight = undefined;
@@ -257,6 +264,13 @@ export class AccountingBatchProcessor implements SpanProcessor {
       this.exported += batch.length;
       this.failures = 0;
       this.retryAt = 0;
+      this.batchLimit = Math.min(this.options.maxExportBatchSize, this.batchLimit * 2);
+      return;
+    }
+    if (outcome === 'tooLarge' && batch.length > 1 && !this.stopped) {
+      // Large captured values make large requests: send the same spans again in halves.
+      this.batchLimit = Math.max(1, Math.floor(batch.length / 2));
+      this.queue = batch.concat(this.queue);
       return;
     }
     this.failures++;
@@ -267,7 +281,7 @@ export class AccountingBatchProcessor implements SpanProcessor {
       this.drop('exportTimeout', batch.length);
     } else if (outcome === 'retry' && !this.stopped) {
       // Back at the front, as much as the bound leaves room for; the rest is lost.
-      const room = Math.max(0, this.hardBound - this.queue.length);
+      const room = Math.max(0, this.failingBound - this.queue.length);
       const kept = batch.length <= room ? batch : batch.slice(0, room);
       this.queue = kept.concat(this.queue);
       if (kept.length < batch.length) this.drop('queueFull', batch.length - kept.length);

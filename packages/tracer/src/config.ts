@@ -24,8 +24,8 @@ const LOG_LEVELS: readonly LogLevel[] = ['none', 'error', 'warn', 'info', 'debug
 
 type NumericBatchKey = Exclude<keyof BatchOptions, 'overflow'>;
 const BATCH_DEFAULTS: Required<BatchOptions> = {
-  maxQueueSize: 16_384,
-  maxExportBatchSize: 1024,
+  maxQueueSize: 131_072,
+  maxExportBatchSize: 4096,
   scheduledDelayMillis: 1000,
   exportTimeoutMillis: 10_000,
   overflow: 'drop',

@@ -31,9 +31,12 @@ export interface DiagnosticLogger {
 
 /** Batch span processor limits (`OTEL_BSP_*`). */
 export interface BatchOptions {
-  /** Spans kept waiting for export before new ones are dropped. Default 16384 (`OTEL_BSP_MAX_QUEUE_SIZE`). */
+  /**
+   * Spans kept waiting for export before new ones are dropped; while exports fail, a quarter of it.
+   * Default 131072 (`OTEL_BSP_MAX_QUEUE_SIZE`): a 10,000-run burst, argued in the README from bench/export.ts.
+   */
   maxQueueSize?: number;
-  /** Spans per export request. Default 1024 (`OTEL_BSP_MAX_EXPORT_BATCH_SIZE`). */
+  /** Spans per export request (halved while the endpoint answers 413). Default 4096 (`OTEL_BSP_MAX_EXPORT_BATCH_SIZE`). */
   maxExportBatchSize?: number;
   /** Milliseconds between two exports. Default 1000 (`OTEL_BSP_SCHEDULE_DELAY`). */
   scheduledDelayMillis?: number;

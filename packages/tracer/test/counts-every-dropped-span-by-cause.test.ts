@@ -121,6 +121,27 @@ describe('drop accounting', () => {
     expect(t.processor.stats().pending).toBe(0);
   });
 
+  it('sends a batch the endpoint finds too large (413) again in halves, losing nothing', async () => {
+    captureDiag();
+    const tooLarge = (): ExportResult => ({ code: ExportResultCode.FAILED, error: Object.assign(new Error('Payload Too Large'), { code: 413 }) });
+    const t = setup((spans) => (spans.length > 10 ? tooLarge() : ok));
+    t.end(40);
+    await until(() => t.processor.stats().exported === 40, 'all 40 exported');
+    expect(t.processor.stats().dropped.total).toBe(0);
+    expect(t.calls.slice(0, 3)).toEqual([40, 20, 10]);
+  });
+
+  it('admits only a quarter of the queue while exports fail: an outage lasts, a burst does not', async () => {
+    captureDiag();
+    const t = setup(() => refused(), { maxQueueSize: 100, maxExportBatchSize: 10, scheduledDelayMillis: 1 });
+    t.end(10);
+    await until(() => t.processor.stats().consecutiveFailures > 0, 'a failed export');
+    t.end(100);
+    const s = t.processor.stats();
+    expect(s.pending).toBe(25);
+    expect(s.dropped.queueFull).toBe(85);
+  });
+
   it('counts an export that never answers as timed out', async () => {
     captureDiag();
     const t = setup(() => 'hang', { exportTimeoutMillis: 50 });

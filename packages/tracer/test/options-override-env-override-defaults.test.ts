@@ -9,7 +9,7 @@ describe('resolveConfig precedence', () => {
     expect(c.exporters).toEqual(['otlp']);
     expect(c.sampler).toBe('parentbased_always_on');
     expect(c.samplerArg).toBe(1);
-    expect(c.batch).toEqual({ maxQueueSize: 16384, maxExportBatchSize: 1024, scheduledDelayMillis: 1000, exportTimeoutMillis: 10000, overflow: 'drop' });
+    expect(c.batch).toEqual({ maxQueueSize: 131072, maxExportBatchSize: 4096, scheduledDelayMillis: 1000, exportTimeoutMillis: 10000, overflow: 'drop' });
     expect(c.disabled).toBe(false);
     expect(c.shutdownTimeoutMillis).toBe(5000);
     expect(c.logLevel).toBe('warn');
