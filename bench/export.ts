@@ -48,6 +48,7 @@ interface Config {
 
 const batch = (maxQueueSize: number, maxExportBatchSize: number, scheduledDelayMillis: number, overflow: 'drop' | 'wait' = 'drop') => ({
   maxQueueSize,
+  maxQueueBytes: 256 * 1024 * 1024,
   maxExportBatchSize,
   scheduledDelayMillis,
   exportTimeoutMillis: 30_000,
@@ -58,10 +59,9 @@ const configs: Config[] = [
   { name: 'OTel SDK BatchSpanProcessor, its defaults (queue 2,048, batch 512, 5 s)', make: (e) => new BatchSpanProcessor(e) },
   { name: 'agentrace, queue 2,048, batch 512, 5 s (the SDK defaults)', make: (e) => new AccountingBatchProcessor(e, batch(2048, 512, 5000)) },
   { name: 'agentrace, queue 16,384, batch 1,024, 1 s', make: (e) => new AccountingBatchProcessor(e, batch(16_384, 1024, 1000)) },
-  { name: 'agentrace, queue 65,536, batch 1,024, 1 s', make: (e) => new AccountingBatchProcessor(e, batch(65_536, 1024, 1000)) },
   { name: 'agentrace, queue 65,536, batch 4,096, 1 s', make: (e) => new AccountingBatchProcessor(e, batch(65_536, 4096, 1000)) },
-  { name: '**agentrace defaults: queue 131,072, batch 4,096, 1 s**', make: (e) => new AccountingBatchProcessor(e, batch(131_072, 4096, 1000)) },
-  { name: 'agentrace, queue 262,144, batch 4,096, 1 s', make: (e) => new AccountingBatchProcessor(e, batch(262_144, 4096, 1000)) },
+  { name: 'agentrace, queue 131,072, batch 4,096, 1 s', make: (e) => new AccountingBatchProcessor(e, batch(131_072, 4096, 1000)) },
+  { name: '**agentrace defaults: queue 262,144 (and 256 MiB), batch 4,096, 1 s**', make: (e) => new AccountingBatchProcessor(e, batch(262_144, 4096, 1000)) },
   {
     name: "agentrace, queue 16,384, batch 4,096, overflow 'wait' (the loop awaits waitForCapacity())",
     make: (e) => new AccountingBatchProcessor(e, batch(16_384, 4096, 1000, 'wait')),

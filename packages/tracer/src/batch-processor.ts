@@ -6,11 +6,38 @@ import type { BatchOptions, DropCounts, ExportStats } from './types.js';
 /** Backoff after a failed export: doubles from 1 s to at most 30 s, ±20% jitter. */
 const BACKOFF_FIRST_MS = 1000;
 const BACKOFF_MAX_MS = 30_000;
+/** While exports fail, the queue admits this fraction of its bounds: an outage may last, a burst does not. */
+const FAILING_FRACTION = 8;
+/** Estimated bytes of a span beyond its strings: the objects, ids, times, resource and scope references. */
+const SPAN_OVERHEAD_BYTES = 1024;
 /** Drops are reported at most this often, with the totals. */
 const REPORT_EVERY_MS = 60_000;
 
 /** Network errors after which the endpoint may come back: the batch is kept and sent again. */
 const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
+
+/**
+ * A cheap estimate of the memory a queued span holds: a fixed overhead plus its attribute, event and
+ * link strings (where large captured values live). Counts string length, not exact heap bytes.
+ */
+function estimateBytes(span: ReadableSpan): number {
+  let n = SPAN_OVERHEAD_BYTES + span.name.length;
+  const attributes = span.attributes;
+  for (const key in attributes) {
+    const v = attributes[key];
+    n += key.length + (typeof v === 'string' ? v.length : 16);
+  }
+  const events = span.events;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    n += 64 + e.name.length;
+    for (const key in e.attributes) {
+      const v = e.attributes[key];
+      n += key.length + (typeof v === 'string' ? v.length : 16);
+    }
+  }
+  return n + span.links.length * 64;
+}
 
 export interface AccountingBatchOptions extends Required<BatchOptions> {
   /**
@@ -48,6 +75,9 @@ function classify(result: ExportResult | 'timeout'): Outcome {
  */
 export class AccountingBatchProcessor implements SpanProcessor {
   private queue: ReadableSpan[] = [];
+  /** Estimated bytes of each queued span, in queue order, and their sum. */
+  private sizes: number[] = [];
+  private queuedBytes = 0;
   private inFlight: ReadableSpan[] | undefined;
   private exporting: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -59,8 +89,10 @@ export class AccountingBatchProcessor implements SpanProcessor {
   private lastReportAt = 0;
   private reportedTotal = 0;
   private readonly hardBound: number;
-  /** While exports fail, the queue admits spans only up to this: an outage may last, a burst does not. */
+  private readonly hardBytes: number;
+  /** While exports fail, the queue admits spans only up to these: an outage may last, a burst does not. */
   private readonly failingBound: number;
+  private readonly failingBytes: number;
   private readonly dropped: Omit<DropCounts, 'total'> = { queueFull: 0, exportFailed: 0, exportTimeout: 0, shutdown: 0 };
   private readonly limited = { attributes: 0, events: 0, links: 0 };
   private exported = 0;
@@ -73,9 +105,12 @@ export class AccountingBatchProcessor implements SpanProcessor {
     private readonly exporter: SpanExporter,
     private readonly options: AccountingBatchOptions,
   ) {
-    this.hardBound = options.overflow === 'wait' ? options.maxQueueSize * 2 : options.maxQueueSize;
+    const headroom = options.overflow === 'wait' ? 2 : 1;
+    this.hardBound = options.maxQueueSize * headroom;
+    this.hardBytes = options.maxQueueBytes * headroom;
+    this.failingBytes = Math.floor(options.maxQueueBytes / FAILING_FRACTION);
     this.batchLimit = options.maxExportBatchSize;
-    this.failingBound = Math.max(options.maxExportBatchSize, Math.floor(options.maxQueueSize / 4));
+    this.failingBound = Math.max(options.maxExportBatchSize, Math.floor(options.maxQueueSize / FAILING_FRACTION));
   }
 
   onStart(): void {}
@@ -89,11 +124,15 @@ export class AccountingBatchProcessor implements SpanProcessor {
       this.drop('shutdown', 1);
       return;
     }
-    if (this.queue.length >= (this.failures ? this.failingBound : this.hardBound)) {
+    const size = estimateBytes(span);
+    const failing = this.failures > 0;
+    if (this.queue.length >= (failing ? this.failingBound : this.hardBound) || this.queuedBytes + size > (failing ? this.failingBytes : this.hardBytes)) {
       this.drop('queueFull', 1);
       return;
     }
     this.queue.push(span);
+    this.sizes.push(size);
+    this.queuedBytes += size;
     this.schedule();
   }
 
@@ -102,6 +141,7 @@ export class AccountingBatchProcessor implements SpanProcessor {
     return {
       exported: this.exported,
       pending: this.queue.length + (this.inFlight?.length ?? 0),
+      pendingBytes: this.queuedBytes,
       dropped: { ...d, total: d.queueFull + d.exportFailed + d.exportTimeout + d.shutdown },
       limited: { ...this.limited },
       consecutiveFailures: this.failures,
@@ -111,7 +151,7 @@ export class AccountingBatchProcessor implements SpanProcessor {
 
   /** Resolves once the queue is below `maxQueueSize` (at once in `'drop'` mode, where nobody waits). */
   waitForCapacity(): Promise<void> {
-    if (this.options.overflow !== 'wait' || this.stopped || this.queue.length < this.options.maxQueueSize) return Promise.resolve();
+    if (this.options.overflow !== 'wait' || this.stopped || this.hasRoom()) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -153,7 +193,7 @@ export class AccountingBatchProcessor implements SpanProcessor {
     this.stopped = true;
     this.clearTimer();
     const left = [...(this.inFlight ?? []), ...this.queue];
-    this.queue = [];
+    this.clearQueue();
     this.inFlight = undefined;
     if (left.length) {
       let sent = false;
@@ -172,12 +212,22 @@ export class AccountingBatchProcessor implements SpanProcessor {
   /** Counts what is still queued as lost at shutdown (the bound passed before it could be sent). */
   abandonPending(): void {
     const n = this.queue.length + (this.inFlight?.length ?? 0);
-    this.queue = [];
+    this.clearQueue();
     this.inFlight = undefined;
     this.stopped = true;
     this.clearTimer();
     if (n) this.dropped.shutdown += n;
     this.writeFinalReport();
+  }
+
+  private hasRoom(): boolean {
+    return this.queue.length < this.options.maxQueueSize && this.queuedBytes < this.options.maxQueueBytes;
+  }
+
+  private clearQueue(): void {
+    this.queue = [];
+    this.sizes = [];
+    this.queuedBytes = 0;
   }
 
   private schedule(): void {
@@ -213,12 +263,14 @@ export class AccountingBatchProcessor implements SpanProcessor {
     if (this.exporting) return this.exporting;
     if (!this.queue.length) return Promise.resolve();
     const batch = this.queue.splice(0, this.batchLimit);
+    const sizes = this.sizes.splice(0, batch.length);
+    for (const n of sizes) this.queuedBytes -= n;
     this.inFlight = batch;
     this.exporting = this.send(batch).then((outcome) => {
       this.inFlight = undefined;
       this.exporting = undefined;
-      this.settle(batch, outcome);
-      if (this.queue.length < this.options.maxQueueSize) this.releaseWaiters();
+      this.settle(batch, sizes, outcome);
+      if (this.hasRoom()) this.releaseWaiters();
       if (this.queue.length) this.schedule();
     });
     return this.exporting;
@@ -259,7 +311,14 @@ export class AccountingBatchProcessor implements SpanProcessor {
     });
   }
 
-  private settle(batch: ReadableSpan[], outcome: Outcome): void {
+  /** Puts spans back at the front of the queue, in order. */
+  private requeue(spans: ReadableSpan[], sizes: number[]): void {
+    this.queue = spans.concat(this.queue);
+    this.sizes = sizes.concat(this.sizes);
+    for (const n of sizes) this.queuedBytes += n;
+  }
+
+  private settle(batch: ReadableSpan[], sizes: number[], outcome: Outcome): void {
     if (outcome === 'exported') {
       this.exported += batch.length;
       this.failures = 0;
@@ -270,7 +329,7 @@ export class AccountingBatchProcessor implements SpanProcessor {
     if (outcome === 'tooLarge' && batch.length > 1 && !this.stopped) {
       // Large captured values make large requests: send the same spans again in halves.
       this.batchLimit = Math.max(1, Math.floor(batch.length / 2));
-      this.queue = batch.concat(this.queue);
+      this.requeue(batch, sizes);
       return;
     }
     this.failures++;
@@ -281,10 +340,16 @@ export class AccountingBatchProcessor implements SpanProcessor {
       this.drop('exportTimeout', batch.length);
     } else if (outcome === 'retry' && !this.stopped) {
       // Back at the front, as much as the bound leaves room for; the rest is lost.
-      const room = Math.max(0, this.failingBound - this.queue.length);
-      const kept = batch.length <= room ? batch : batch.slice(0, room);
-      this.queue = kept.concat(this.queue);
-      if (kept.length < batch.length) this.drop('queueFull', batch.length - kept.length);
+      let room = Math.max(0, this.failingBound - this.queue.length);
+      let bytes = this.queuedBytes;
+      let kept = 0;
+      while (kept < batch.length && room > 0 && bytes + sizes[kept]! <= this.failingBytes) {
+        bytes += sizes[kept]!;
+        kept++;
+        room--;
+      }
+      this.requeue(batch.slice(0, kept), sizes.slice(0, kept));
+      if (kept < batch.length) this.drop('queueFull', batch.length - kept);
     } else {
       this.drop('exportFailed', batch.length);
     }

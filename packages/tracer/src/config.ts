@@ -24,7 +24,8 @@ const LOG_LEVELS: readonly LogLevel[] = ['none', 'error', 'warn', 'info', 'debug
 
 type NumericBatchKey = Exclude<keyof BatchOptions, 'overflow'>;
 const BATCH_DEFAULTS: Required<BatchOptions> = {
-  maxQueueSize: 131_072,
+  maxQueueSize: 262_144,
+  maxQueueBytes: 256 * 1024 * 1024,
   maxExportBatchSize: 4096,
   scheduledDelayMillis: 1000,
   exportTimeoutMillis: 10_000,
@@ -32,6 +33,7 @@ const BATCH_DEFAULTS: Required<BatchOptions> = {
 };
 const BATCH_ENV: Record<NumericBatchKey, string> = {
   maxQueueSize: 'OTEL_BSP_MAX_QUEUE_SIZE',
+  maxQueueBytes: 'AGENTRACE_BSP_MAX_QUEUE_BYTES',
   maxExportBatchSize: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
   scheduledDelayMillis: 'OTEL_BSP_SCHEDULE_DELAY',
   exportTimeoutMillis: 'OTEL_BSP_EXPORT_TIMEOUT',
@@ -231,7 +233,7 @@ function resolveSampler(options: TracerOptions, env: Env, problems: Problems): {
 function resolveBatch(options: TracerOptions, env: Env, problems: Problems): Required<BatchOptions> {
   const given = options.batch ?? {};
   if (typeof given !== 'object' || given === null) {
-    problems.add('batch', undefined, given, 'an object with maxQueueSize, maxExportBatchSize, scheduledDelayMillis, exportTimeoutMillis, overflow');
+    problems.add('batch', undefined, given, 'an object with maxQueueSize, maxQueueBytes, maxExportBatchSize, scheduledDelayMillis, exportTimeoutMillis, overflow');
     return { ...BATCH_DEFAULTS };
   }
   const out = { ...BATCH_DEFAULTS };

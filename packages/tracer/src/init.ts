@@ -80,6 +80,7 @@ function sumStats(batches: AccountingBatchProcessor[]): ExportStats {
   const total: ExportStats = {
     exported: 0,
     pending: 0,
+    pendingBytes: 0,
     dropped: { queueFull: 0, exportFailed: 0, exportTimeout: 0, shutdown: 0, total: 0 },
     limited: { attributes: 0, events: 0, links: 0 },
     consecutiveFailures: 0,
@@ -89,6 +90,7 @@ function sumStats(batches: AccountingBatchProcessor[]): ExportStats {
     const s = b.stats();
     total.exported += s.exported;
     total.pending += s.pending;
+    total.pendingBytes += s.pendingBytes;
     for (const k of Object.keys(total.dropped) as (keyof ExportStats['dropped'])[]) total.dropped[k] += s.dropped[k];
     for (const k of Object.keys(total.limited) as (keyof ExportStats['limited'])[]) total.limited[k] += s.limited[k];
     total.consecutiveFailures = Math.max(total.consecutiveFailures, s.consecutiveFailures);
@@ -100,6 +102,7 @@ function sumStats(batches: AccountingBatchProcessor[]): ExportStats {
 const NO_STATS: ExportStats = {
   exported: 0,
   pending: 0,
+  pendingBytes: 0,
   dropped: { queueFull: 0, exportFailed: 0, exportTimeout: 0, shutdown: 0, total: 0 },
   limited: { attributes: 0, events: 0, links: 0 },
   consecutiveFailures: 0,

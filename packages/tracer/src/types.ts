@@ -32,10 +32,15 @@ export interface DiagnosticLogger {
 /** Batch span processor limits (`OTEL_BSP_*`). */
 export interface BatchOptions {
   /**
-   * Spans kept waiting for export before new ones are dropped; while exports fail, a quarter of it.
-   * Default 131072 (`OTEL_BSP_MAX_QUEUE_SIZE`): a 10,000-run burst, argued in the README from bench/export.ts.
+   * Spans kept waiting for export before new ones are dropped; while exports fail, an eighth of it.
+   * Default 262144 (`OTEL_BSP_MAX_QUEUE_SIZE`): a 10,000-run burst, argued in the README from bench/export.ts.
    */
   maxQueueSize?: number;
+  /**
+   * Estimated bytes of the spans kept waiting (strings plus 1 KiB per span), the bound for large spans;
+   * while exports fail, an eighth of it. Default 268435456, 256 MiB (`AGENTRACE_BSP_MAX_QUEUE_BYTES`).
+   */
+  maxQueueBytes?: number;
   /** Spans per export request (halved while the endpoint answers 413). Default 4096 (`OTEL_BSP_MAX_EXPORT_BATCH_SIZE`). */
   maxExportBatchSize?: number;
   /** Milliseconds between two exports. Default 1000 (`OTEL_BSP_SCHEDULE_DELAY`). */
@@ -74,6 +79,8 @@ export interface ExportStats {
   exported: number;
   /** Spans waiting for export now (in flight included). */
   pending: number;
+  /** Estimated bytes of the spans queued now (in flight excluded). */
+  pendingBytes: number;
   /** Spans lost, by cause. */
   dropped: DropCounts;
   /** Attributes, events and links the SDK's span limits cut from spans that were kept. */

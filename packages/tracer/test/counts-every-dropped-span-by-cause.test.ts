@@ -39,6 +39,7 @@ const badRequest = (): ExportResult => ({ code: ExportResultCode.FAILED, error: 
 
 const BASE: AccountingBatchOptions = {
   maxQueueSize: 100,
+  maxQueueBytes: 1 << 30,
   maxExportBatchSize: 50,
   scheduledDelayMillis: 10,
   exportTimeoutMillis: 200,
@@ -131,15 +132,30 @@ describe('drop accounting', () => {
     expect(t.calls.slice(0, 3)).toEqual([40, 20, 10]);
   });
 
-  it('admits only a quarter of the queue while exports fail: an outage lasts, a burst does not', async () => {
+  it('admits only an eighth of the queue while exports fail: an outage lasts, a burst does not', async () => {
     captureDiag();
-    const t = setup(() => refused(), { maxQueueSize: 100, maxExportBatchSize: 10, scheduledDelayMillis: 1 });
+    const t = setup(() => refused(), { maxQueueSize: 160, maxExportBatchSize: 10, scheduledDelayMillis: 1 });
     t.end(10);
     await until(() => t.processor.stats().consecutiveFailures > 0, 'a failed export');
     t.end(100);
     const s = t.processor.stats();
-    expect(s.pending).toBe(25);
-    expect(s.dropped.queueFull).toBe(85);
+    expect(s.pending).toBe(20);
+    expect(s.dropped.queueFull).toBe(90);
+  });
+
+  it('bounds the queue by estimated bytes too, so large spans cannot fill memory under the count bound', async () => {
+    captureDiag();
+    const t = setup(() => ok, { maxQueueSize: 1000, maxQueueBytes: 100_000, scheduledDelayMillis: 600_000 });
+    const big = 'x'.repeat(8192);
+    for (let i = 0; i < 50; i++) t.tracer.startSpan('large', { attributes: { 'agent.input': big } }).end();
+    const s = t.processor.stats();
+    // About 9.2 KB each: 10 fit in 100,000 bytes.
+    expect(s.pending).toBe(10);
+    expect(s.pendingBytes).toBeLessThanOrEqual(100_000);
+    expect(s.dropped.queueFull).toBe(40);
+    // Small spans (about 1 KB each) still fit in the 7 KB left.
+    t.end(5, 'small');
+    expect(t.processor.stats().pending).toBe(15);
   });
 
   it('counts an export that never answers as timed out', async () => {

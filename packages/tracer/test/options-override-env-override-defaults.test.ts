@@ -9,7 +9,7 @@ describe('resolveConfig precedence', () => {
     expect(c.exporters).toEqual(['otlp']);
     expect(c.sampler).toBe('parentbased_always_on');
     expect(c.samplerArg).toBe(1);
-    expect(c.batch).toEqual({ maxQueueSize: 131072, maxExportBatchSize: 4096, scheduledDelayMillis: 1000, exportTimeoutMillis: 10000, overflow: 'drop' });
+    expect(c.batch).toEqual({ maxQueueSize: 262144, maxQueueBytes: 268435456, maxExportBatchSize: 4096, scheduledDelayMillis: 1000, exportTimeoutMillis: 10000, overflow: 'drop' });
     expect(c.disabled).toBe(false);
     expect(c.shutdownTimeoutMillis).toBe(5000);
     expect(c.logLevel).toBe('warn');
@@ -49,7 +49,7 @@ describe('resolveConfig precedence', () => {
     expect(c.headers).toEqual({ 'x-a': '1', 'x-b': '3' });
     expect(c.sampler).toBe('traceidratio');
     expect(c.samplerArg).toBe(0.25);
-    expect(c.batch).toEqual({ maxQueueSize: 100, maxExportBatchSize: 10, scheduledDelayMillis: 50, exportTimeoutMillis: 700, overflow: 'wait' });
+    expect(c.batch).toEqual({ maxQueueSize: 100, maxQueueBytes: 268435456, maxExportBatchSize: 10, scheduledDelayMillis: 50, exportTimeoutMillis: 700, overflow: 'wait' });
     expect(c.exporters).toEqual(['console', 'otlp']);
     expect(c.logLevel).toBe('debug');
     expect(c.shutdownTimeoutMillis).toBe(900);
