@@ -103,19 +103,36 @@ export function instrumentAmqplib(target: unknown, options: AmqplibInstrumentati
   if (typeof t.consume === 'function' && typeof t.publish === 'function') return { disable: patchInstanceClasses(target, state) };
   if (typeof t.createChannel === 'function') {
     const undo: Array<() => void> = [];
+    // Each channel class is patched once, however many channels the connection opens.
+    const patched = new Set<object>();
+    let disabled = false;
     const patchReturned = (original: Fn): Fn =>
       function createChannel(this: unknown, ...args: unknown[]) {
         const result = original.apply(this, args);
         if (isThenable(result)) {
           return result.then((ch) => {
-            if (ch && typeof ch === 'object') undo.push(patchInstanceClasses(ch, state));
+            if (!disabled && ch && typeof ch === 'object') {
+              const proto = Object.getPrototypeOf(ch) as object;
+              if (!patched.has(proto)) {
+                patched.add(proto);
+                undo.push(patchInstanceClasses(ch, state));
+              }
+            }
             return ch;
           });
         }
         return result;
       };
     undo.push(wrapMethod(target, 'createChannel', patchReturned), wrapMethod(target, 'createConfirmChannel', patchReturned));
-    return { disable: () => undo.forEach((restore) => restore()) };
+    return {
+      disable() {
+        disabled = true;
+        // Last patch first: each restore puts back what was there before it, so the originals come back
+        // even where one class was patched twice (a confirm channel, then a plain one).
+        for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
+        undo.length = 0;
+      },
+    };
   }
   reportOnce('amqplib:arg', 'instrumentAmqplib: the argument is neither an amqplib connection nor a channel; nothing was instrumented');
   return { disable() {} };
@@ -144,7 +161,7 @@ interface PublishStart {
   options: Record<string, unknown>;
 }
 
-function startPublish(state: AmqplibState, exchange: unknown, routingKey: unknown, options: unknown, message: () => unknown): PublishStart {
+function startPublish(state: AmqplibState, exchange: unknown, routingKey: unknown, content: unknown, options: unknown): PublishStart {
   const destination = destinationOf(exchange, routingKey);
   const opts = (options && typeof options === 'object' ? options : {}) as Record<string, unknown>;
   const attributes: Attributes = {
@@ -157,7 +174,7 @@ function startPublish(state: AmqplibState, exchange: unknown, routingKey: unknow
   if (opts.messageId !== undefined) attributes[ATTR_MESSAGING_MESSAGE_ID] = String(opts.messageId);
   if (opts.correlationId !== undefined) attributes[ATTR_MESSAGING_MESSAGE_CONVERSATION_ID] = String(opts.correlationId);
   const span = getTracer(state.tracerProvider).startSpan(`publish ${destination}`, { kind: SpanKind.PRODUCER, attributes });
-  if (state.producerHook) runHook('producerHook', state.producerHook, span, { system: MESSAGING_SYSTEM_VALUE_RABBITMQ, destination, message: message() });
+  if (state.producerHook) runHook('producerHook', state.producerHook, span, { system: MESSAGING_SYSTEM_VALUE_RABBITMQ, destination, message: { exchange, routingKey, content, options } });
   const source = backlogSource(MESSAGING_SYSTEM_VALUE_RABBITMQ, destination);
   if (source.latest) recordBacklog(span, source);
   const ctx = trace.setSpan(context.active(), span);
@@ -169,7 +186,7 @@ function startPublish(state: AmqplibState, exchange: unknown, routingKey: unknow
 function wrapPublish(original: Fn, state: AmqplibState): Fn {
   return function publish(this: unknown, exchange: unknown, routingKey: unknown, content: unknown, options: unknown, ...rest: unknown[]) {
     if (inConfirmPublish > 0) return original.apply(this, [exchange, routingKey, content, options, ...rest]);
-    const { span, options: opts } = startPublish(state, exchange, routingKey, options, () => ({ exchange, routingKey, content, options }));
+    const { span, options: opts } = startPublish(state, exchange, routingKey, content, options);
     try {
       // No context switch needed: publish only encodes and buffers the frame, synchronously.
       return original.apply(this, [exchange, routingKey, content, opts, ...rest]);
@@ -185,7 +202,7 @@ function wrapPublish(original: Fn, state: AmqplibState): Fn {
 
 function wrapConfirmPublish(original: Fn, state: AmqplibState): Fn {
   return function publish(this: unknown, exchange: unknown, routingKey: unknown, content: unknown, options: unknown, callback?: unknown, ...rest: unknown[]) {
-    const { span, ctx, options: opts } = startPublish(state, exchange, routingKey, options, () => ({ exchange, routingKey, content, options }));
+    const { span, ctx, options: opts } = startPublish(state, exchange, routingKey, content, options);
     const userCallback = typeof callback === 'function' ? (callback as Fn) : undefined;
     // The span ends when the broker confirms (ack) or refuses (nack) the message.
     const onConfirm = context.bind(ctx, function (this: unknown, err: unknown, ok: unknown) {
@@ -238,14 +255,26 @@ function deliveryAttributes(queue: string, msg: AmqpMessage, operationType: stri
   return attributes;
 }
 
-function startDelivery(state: AmqplibState, channel: object, queue: string, msg: AmqpMessage, noAck: boolean, operationType: string, operationName: string): { delivery: Delivery; ctx: Context } {
-  const source = backlogSource(MESSAGING_SYSTEM_VALUE_RABBITMQ, queue);
+/** A consumer's queue, looked up once per `consume` call rather than per message. */
+interface Consumer {
+  queue: string;
+  source: BacklogSource;
+  /** `{operation} {queue}`. */
+  spanName: string;
+}
+
+function consumerOf(queue: string, operationName: string): Consumer {
+  return { queue, source: backlogSource(MESSAGING_SYSTEM_VALUE_RABBITMQ, queue), spanName: `${operationName} ${queue}` };
+}
+
+function startDelivery(state: AmqplibState, channel: object, consumer: Consumer, msg: AmqpMessage, noAck: boolean, operationType: string, operationName: string): { delivery: Delivery; ctx: Context } {
+  const { queue, source } = consumer;
   source.inFlight++;
   const prefetch = prefetchByChannel.get(channel);
   if (prefetch !== undefined) source.concurrency = prefetch;
   const { span, ctx } = startConsumerSpan(
     getTracer(state.tracerProvider),
-    `${operationName} ${queue}`,
+    consumer.spanName,
     deliveryAttributes(queue, msg, operationType, operationName, source),
     msg.properties?.headers,
     state.consumerParent,
@@ -286,12 +315,12 @@ function wrapConsume(original: Fn, state: AmqplibState): Fn {
     if (typeof callback !== 'function') return original.apply(this, [queue, callback, options, ...rest]);
     const channel = this;
     const noAck = !!(options && typeof options === 'object' && (options as { noAck?: unknown }).noAck);
-    const queueName = typeof queue === 'string' && queue ? queue : 'amq.anonymous';
+    const consumer = consumerOf(typeof queue === 'string' && queue ? queue : 'amq.anonymous', 'process');
     const handler = callback as Fn;
     const onMessage = function (this: unknown, msg: AmqpMessage | null) {
       // null: the broker cancelled the consumer; not a message.
       if (!msg || typeof msg !== 'object' || !msg.fields) return handler.call(this, msg);
-      const { delivery, ctx } = startDelivery(state, channel, queueName, msg, noAck, MESSAGING_OPERATION_TYPE_VALUE_PROCESS, 'process');
+      const { delivery, ctx } = startDelivery(state, channel, consumer, msg, noAck, MESSAGING_OPERATION_TYPE_VALUE_PROCESS, 'process');
       let result: unknown;
       try {
         result = context.with(ctx, () => handler.call(this, msg));
@@ -335,7 +364,7 @@ function wrapGet(original: Fn, state: AmqplibState): Fn {
         if (typeof m.fields.messageCount === 'number') source.latest = { ...source.latest, waiting: m.fields.messageCount };
         // `get` hands the message back to the caller: the receive span cannot wrap the caller's work,
         // so it ends when the message is settled (or now, with noAck).
-        const { delivery } = startDelivery(state, channel, queueName, m, noAck, MESSAGING_OPERATION_TYPE_VALUE_RECEIVE, 'receive');
+        const { delivery } = startDelivery(state, channel, consumerOf(queueName, 'receive'), m, noAck, MESSAGING_OPERATION_TYPE_VALUE_RECEIVE, 'receive');
         handlerDone(delivery);
       }
       return msg;
@@ -366,7 +395,7 @@ function wrapQos(original: Fn): Fn {
 }
 
 function wrapSettle(original: Fn, how: 'ack' | 'nack' | 'reject'): Fn {
-  return function settleOne(this: object, message: AmqpMessage, second?: unknown, third?: unknown, ...rest: unknown[]) {
+  return function settleOne(this: object, message: AmqpMessage, second?: unknown, third?: unknown) {
     const pending = pendingByChannel.get(this);
     const tag = message?.fields?.deliveryTag;
     if (pending && typeof tag === 'number') {
@@ -388,7 +417,8 @@ function wrapSettle(original: Fn, how: 'ack' | 'nack' | 'reject'): Fn {
         }
       }
     }
-    return original.apply(this, [message, second, third, ...rest].slice(0, Math.max(arguments.length, 1)));
+    // The caller's arguments as given (same count): no array built per ack.
+    return original.apply(this, arguments as unknown as unknown[]);
   };
 }
 

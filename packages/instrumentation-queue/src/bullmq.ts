@@ -1,5 +1,5 @@
-import { type Attributes, type Span, context, SpanKind, trace } from '@opentelemetry/api';
-import { backlogSource, recordBacklog } from './backlog.js';
+import { type Attributes, type Span, context, createContextKey, SpanKind, trace } from '@opentelemetry/api';
+import { type BacklogSource, backlogSource, recordBacklog } from './backlog.js';
 import type { BullFlowJob, BullJob, BullJobOpts, BullMQModuleLike, BullMQState, BullQueueBase } from './internal-types.js';
 import { getTracer, injectCarrier, recordFailure, reportOnce, runHook, startConsumerSpan } from './messaging.js';
 import {
@@ -26,8 +26,31 @@ import { wrapMethod } from './wrap.js';
 
 type Fn = (this: any, ...args: any[]) => any;
 
-/** Process spans of the attempts running now, so `callProcessJob` can record the processor's error on them. */
-const attemptSpans = new WeakMap<object, Span>();
+/**
+ * The attempt a process span belongs to, kept in the context the worker's `processJob` runs in, so
+ * `handleFailed` (called inside it) finds the span to record the processor's error on. A context
+ * entry rather than a WeakMap keyed by job: no map write and delete per job on the hot path, and
+ * nothing for the garbage collector's weak-table work.
+ */
+interface Attempt {
+  job: object;
+  span: Span;
+}
+const ATTEMPT_KEY = createContextKey('agentrace bullmq attempt');
+
+function currentAttempt(job: unknown): Attempt | undefined {
+  const attempt = context.active().getValue(ATTEMPT_KEY) as Attempt | undefined;
+  return attempt !== undefined && attempt.job === job ? attempt : undefined;
+}
+
+/** What every message of one Queue or Worker shares, worked out on its first message (the hot path reuses it). */
+interface InstanceInfo {
+  name: string;
+  source: BacklogSource;
+  /** `send {queue}` for a Queue, `process {queue}` for a Worker. */
+  spanName: string;
+}
+const instances = new WeakMap<object, InstanceInfo>();
 
 export function resolveBullMQState(options: BullMQInstrumentationOptions, defaults: { tracerProvider?: BullMQState['tracerProvider']; consumerParent?: ConsumerParentMode }): BullMQState {
   return {
@@ -60,7 +83,11 @@ export function patchBullMQ(moduleExports: BullMQModuleLike, state: BullMQState)
     wrapMethod(flow, 'add', (original) => wrapFlowAdd(original, state, false)),
     wrapMethod(flow, 'addBulk', (original) => wrapFlowAdd(original, state, true)),
     wrapMethod(worker, 'processJob', (original) => wrapProcessJob(original, state)),
-    wrapMethod(worker, 'callProcessJob', (original) => wrapCallProcessJob(original)),
+    // handleFailed receives the processor's error without a promise of ours per job; callProcessJob
+    // (one extra promise per job) only where a BullMQ 5 release has no handleFailed.
+    typeof (worker as { handleFailed?: unknown } | undefined)?.handleFailed === 'function'
+      ? wrapMethod(worker, 'handleFailed', (original) => wrapHandleFailed(original))
+      : wrapMethod(worker, 'callProcessJob', (original) => wrapCallProcessJob(original)),
   ];
   return () => undo.forEach((restore) => restore());
 }
@@ -98,7 +125,6 @@ function produce<T>(
   attributes: Attributes,
   message: unknown,
   call: (metadata: string) => T,
-  onResult?: (span: Span, value: unknown) => void,
 ): T {
   const span = getTracer(state.tracerProvider).startSpan(name, { kind: SpanKind.PRODUCER, attributes });
   const destination = String(attributes[ATTR_MESSAGING_DESTINATION_NAME] ?? '');
@@ -116,22 +142,7 @@ function produce<T>(
     span.end();
     throw error;
   }
-  if (!result || typeof (result as { then?: unknown }).then !== 'function') {
-    span.end();
-    return result;
-  }
-  return (result as unknown as Promise<unknown>).then(
-    (value) => {
-      if (onResult) onResult(span, value);
-      span.end();
-      return value;
-    },
-    (error: unknown) => {
-      recordFailure(span, error);
-      span.end();
-      throw error;
-    },
-  ) as T;
+  return endWhenSettled(span, result) as T;
 }
 
 function skip(instance: BullQueueBase | undefined): boolean {
@@ -139,9 +150,9 @@ function skip(instance: BullQueueBase | undefined): boolean {
   return !instance || !!instance.opts?.telemetry;
 }
 
-function registerProbe(queue: BullQueueBase): void {
+function registerProbe(queue: BullQueueBase): BacklogSource {
   const source = backlogSource(MESSAGING_SYSTEM_VALUE_BULLMQ, queue.name);
-  if (source.probe || typeof queue.getJobCounts !== 'function') return;
+  if (source.probe || typeof queue.getJobCounts !== 'function') return source;
   const ref = new WeakRef(queue);
   source.probe = async () => {
     const q = ref.deref();
@@ -154,26 +165,69 @@ function registerProbe(queue: BullQueueBase): void {
       failed: counts.failed,
     };
   };
+  return source;
 }
 
+/** The queue's shared info; re-registers its backlog probe if a failed sample dropped it. */
+function producerInfo(queue: BullQueueBase): InstanceInfo {
+  let info = instances.get(queue);
+  if (info === undefined || info.name !== queue.name) {
+    info = { name: queue.name, source: registerProbe(queue), spanName: `send ${queue.name}` };
+    instances.set(queue, info);
+  } else if (!info.source.probe && typeof queue.getJobCounts === 'function') {
+    registerProbe(queue);
+  }
+  return info;
+}
+
+function setMessageId(span: Span, job: unknown): void {
+  const id = (job as BullJob | undefined)?.id;
+  if (id !== undefined) span.setAttribute(ATTR_MESSAGING_MESSAGE_ID, String(id));
+}
+
+// The hot path of a producer: `produce` inlined, nothing allocated for hooks that are not set.
 function wrapAdd(original: Fn, state: BullMQState): Fn {
   return function add(this: BullQueueBase, name: unknown, data: unknown, opts?: BullJobOpts, ...rest: unknown[]) {
     if (skip(this) || opts?.telemetry?.omitContext) return original.apply(this, [name, data, opts, ...rest]);
-    registerProbe(this);
-    const attributes = producerAttributes(this.name, 'send', MESSAGING_OPERATION_TYPE_VALUE_SEND);
+    const info = producerInfo(this);
+    const attributes = producerAttributes(info.name, 'send', MESSAGING_OPERATION_TYPE_VALUE_SEND);
     attributes[ATTR_BULLMQ_JOB_NAME] = String(name);
-    return produce(
-      state,
-      `send ${this.name}`,
-      attributes,
-      { name, data, opts },
-      (metadata) => original.apply(this, [name, data, withMetadata(opts, metadata), ...rest]),
-      (span, job) => {
-        const id = (job as BullJob | undefined)?.id;
-        if (id !== undefined) span.setAttribute(ATTR_MESSAGING_MESSAGE_ID, String(id));
-      },
-    );
+    const span = getTracer(state.tracerProvider).startSpan(info.spanName, { kind: SpanKind.PRODUCER, attributes });
+    if (state.producerHook) runHook('producerHook', state.producerHook, span, { system: MESSAGING_SYSTEM_VALUE_BULLMQ, destination: info.name, message: { name, data, opts } });
+    if (info.source.latest) recordBacklog(span, info.source);
+    const ctx = trace.setSpan(context.active(), span);
+    // Injected after the hook so no hook can tamper with the carrier.
+    const withContext = withMetadata(opts, JSON.stringify(injectCarrier(ctx)));
+    let result: unknown;
+    try {
+      result = context.with(ctx, () => (rest.length === 0 ? original.call(this, name, data, withContext) : original.call(this, name, data, withContext, ...rest)));
+    } catch (error) {
+      recordFailure(span, error);
+      span.end();
+      throw error;
+    }
+    return endWhenSettled(span, result, setMessageId);
   };
+}
+
+/** Ends `span` when `result` settles (now if it is not a promise), recording a rejection; returns what the caller gets. */
+function endWhenSettled(span: Span, result: unknown, onResult?: (span: Span, value: unknown) => void): unknown {
+  if (!result || typeof (result as { then?: unknown }).then !== 'function') {
+    span.end();
+    return result;
+  }
+  return (result as Promise<unknown>).then(
+    (value) => {
+      if (onResult) onResult(span, value);
+      span.end();
+      return value;
+    },
+    (error: unknown) => {
+      recordFailure(span, error);
+      span.end();
+      throw error;
+    },
+  );
 }
 
 function wrapAddBulk(original: Fn, state: BullMQState): Fn {
@@ -240,10 +294,8 @@ function parseMetadata(metadata: unknown): unknown {
   }
 }
 
-function registerWorkerSource(worker: BullQueueBase) {
+function registerWorkerSource(worker: BullQueueBase): BacklogSource {
   const source = backlogSource(MESSAGING_SYSTEM_VALUE_BULLMQ, worker.name);
-  const concurrency = worker.opts?.concurrency;
-  if (typeof concurrency === 'number') source.concurrency = concurrency;
   if (!source.probe && worker.keys && worker.client) {
     // Workers have no getJobCounts; read the same keys on the worker's non-blocking client.
     const keys = worker.keys;
@@ -263,16 +315,32 @@ function registerWorkerSource(worker: BullQueueBase) {
   return source;
 }
 
+/** The worker's shared info; re-registers its backlog probe if a failed sample dropped it. */
+function workerInfo(worker: BullQueueBase): InstanceInfo {
+  let info = instances.get(worker);
+  if (info === undefined || info.name !== worker.name) {
+    info = { name: worker.name, source: registerWorkerSource(worker), spanName: `process ${worker.name}` };
+    instances.set(worker, info);
+  } else if (!info.source.probe && worker.keys && worker.client) {
+    registerWorkerSource(worker);
+  }
+  // Read on every job: BullMQ lets the concurrency change while the worker runs.
+  const concurrency = worker.opts?.concurrency;
+  if (typeof concurrency === 'number') info.source.concurrency = concurrency;
+  return info;
+}
+
 function wrapProcessJob(original: Fn, state: BullMQState): Fn {
   return function processJob(this: BullQueueBase, job: BullJob, ...rest: unknown[]) {
     if (skip(this) || !job || typeof job !== 'object') return original.apply(this, [job, ...rest]);
-    const source = registerWorkerSource(this);
+    const info = workerInfo(this);
+    const source = info.source;
     source.inFlight++;
     const repeat = state.newTracePerRepetition && !!(job.repeatJobKey || job.opts?.repeat);
     const attempt = job.attemptsStarted && job.attemptsStarted > 0 ? job.attemptsStarted : (job.attemptsMade ?? 0) + 1;
     const attributes: Attributes = {
       [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_VALUE_BULLMQ,
-      [ATTR_MESSAGING_DESTINATION_NAME]: this.name,
+      [ATTR_MESSAGING_DESTINATION_NAME]: info.name,
       [ATTR_MESSAGING_OPERATION_TYPE]: MESSAGING_OPERATION_TYPE_VALUE_PROCESS,
       [ATTR_MESSAGING_OPERATION_NAME]: 'process',
       [ATTR_BULLMQ_JOB_NAME]: job.name,
@@ -288,18 +356,17 @@ function wrapProcessJob(original: Fn, state: BullMQState): Fn {
       attributes[ATTR_AGENTRACE_MESSAGING_WAIT_MS] = Math.max(0, Date.now() - due);
     }
     const mode: ConsumerParentMode = repeat ? 'link' : state.consumerParent;
-    const { span, ctx } = startConsumerSpan(getTracer(state.tracerProvider), `process ${this.name}`, attributes, parseMetadata(job.opts?.telemetry?.metadata), mode);
+    const { span, ctx } = startConsumerSpan(getTracer(state.tracerProvider), info.spanName, attributes, parseMetadata(job.opts?.telemetry?.metadata), mode);
     if (source.latest) recordBacklog(span, source);
-    if (state.consumerHook) runHook('consumerHook', state.consumerHook, span, { system: MESSAGING_SYSTEM_VALUE_BULLMQ, destination: this.name, message: job });
-    attemptSpans.set(job, span);
+    if (state.consumerHook) runHook('consumerHook', state.consumerHook, span, { system: MESSAGING_SYSTEM_VALUE_BULLMQ, destination: info.name, message: job });
+    const current: Attempt = { job, span };
     const finish = (): void => {
       source.inFlight--;
-      attemptSpans.delete(job);
       span.end();
     };
     let result: unknown;
     try {
-      result = context.with(ctx, () => original.apply(this, [job, ...rest]));
+      result = context.with(ctx.setValue(ATTEMPT_KEY, current), () => original.apply(this, [job, ...rest]));
     } catch (error) {
       recordFailure(span, error);
       finish();
@@ -323,9 +390,24 @@ function wrapProcessJob(original: Fn, state: BullMQState): Fn {
   };
 }
 
+function wrapHandleFailed(original: Fn): Fn {
+  return function handleFailed(this: unknown, error: unknown, job: BullJob, ...rest: unknown[]) {
+    // BullMQ calls this with the processor's error (or an unrecoverable one) while the attempt's span is open.
+    const span = currentAttempt(job)?.span;
+    if (span) {
+      try {
+        recordFailure(span, error);
+      } catch (failure) {
+        reportOnce('bullmq:failure', 'instrumentBullMQ: could not record a job failure on its span', failure);
+      }
+    }
+    return original.apply(this, [error, job, ...rest]);
+  };
+}
+
 function wrapCallProcessJob(original: Fn): Fn {
   return function callProcessJob(this: unknown, job: BullJob, ...rest: unknown[]) {
-    const span = job && typeof job === 'object' ? attemptSpans.get(job) : undefined;
+    const span = currentAttempt(job)?.span;
     if (!span) return original.apply(this, [job, ...rest]);
     let result: unknown;
     try {
