@@ -1,6 +1,7 @@
 import { SpanStatusCode, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import type { RunScope } from './correlation.js';
 import type { AttemptHost } from './retry.js';
+import { sanitizeAttributes } from './capture.js';
 import { captureOutput } from './capture-site.js';
 import { config } from './config.js';
 import { recordError } from './errors.js';
@@ -59,7 +60,7 @@ export class Call implements OpenSpan {
       const mapper = this.spec.options.resultAttributes;
       if (mapper !== undefined) {
         const attributes = safeCall(this.spec, 'resultAttributes', mapper, [value, ...this.args]);
-        if (attributes != null && typeof attributes === 'object') this.span.setAttributes(attributes);
+        if (attributes != null && typeof attributes === 'object') this.span.setAttributes(sanitizeAttributes(attributes));
       }
       captureOutput(this, value);
     }
@@ -69,7 +70,15 @@ export class Call implements OpenSpan {
   /** Ends with `error` (recorded unless expected). */
   fail(error: unknown): void {
     if (this.ended) return;
-    if (this.recording) recordError(this.span, error, this.spec);
+    if (this.recording) {
+      try {
+        recordError(this.span, error, this.spec);
+      } catch {
+        // A hostile thrown value (revoked proxy, throwing getters): the span still ends, and the caller
+        // still gets the very same object.
+        this.span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+    }
     this.finish();
   }
 

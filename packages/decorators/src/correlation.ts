@@ -70,10 +70,25 @@ export function scopeOf(ctx: Context): RunScope | undefined {
   return bag === undefined ? undefined : scopeFromBaggage(bag);
 }
 
+/** Run attribute arrays longer than this are ignored (`every` would walk a 2^32-long sparse array). */
+const MAX_RUN_ATTRIBUTE_ITEMS = 128;
+/** Run attribute strings are copied onto every span of the run: a 10 MB one is ignored, not copied. */
+const MAX_RUN_ATTRIBUTE_CHARS = 8192;
+
 function isAttributeValue(value: unknown): value is AttributeValue {
   const type = typeof value;
-  if (type === 'string' || type === 'number' || type === 'boolean') return true;
-  return Array.isArray(value) && value.every((v) => v == null || ['string', 'number', 'boolean'].includes(typeof v));
+  if (type === 'string') return (value as string).length <= MAX_RUN_ATTRIBUTE_CHARS;
+  if (type === 'number' || type === 'boolean') return true;
+  try {
+    return (
+      Array.isArray(value) &&
+      value.length <= MAX_RUN_ATTRIBUTE_ITEMS &&
+      value.every((v) => v == null || typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && v.length <= MAX_RUN_ATTRIBUTE_CHARS))
+    );
+  } catch {
+    // A revoked proxy or a throwing index getter: not an attribute value, and no throw into the agent.
+    return false;
+  }
 }
 
 /**

@@ -3,7 +3,7 @@ export { traced, withSpan } from './traced.js';
 export { getRunAttributes, correlationId, currentRun, withRunAttributes, type RunInfo } from './correlation.js';
 export { configureDecorators } from './config.js';
 export { openSpanCount } from './open-spans.js';
-export { serializeValue, type SerializeOptions, type SerializedValue } from './serialize.js';
+export { serializeValue, capString, type SerializeOptions, type SerializedValue } from './serialize.js';
 export {
   createRedactor,
   redactValue,
@@ -13,10 +13,12 @@ export {
   type RedactOptions,
   type RedactFunction,
 } from './redact.js';
+export { redactException, type RedactedException } from './redact-error.js';
 export {
   configureCapture,
   resetCaptureConfig,
   createCapture,
+  sanitizeAttributes,
   type Capture,
   type CaptureSpec,
   type CaptureSettings,

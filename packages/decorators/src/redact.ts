@@ -105,16 +105,23 @@ export const DEFAULT_SECRET_PATTERNS: readonly RegExp[] = [
   /(-----BEGIN [A-Z ]*PRIVATE KEY-----)[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g,
   // Passwords in URLs: scheme://user:password@host.
   /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]+(?=@)/gi,
+  // `name: value` / `name=value` pairs in text (an error quoting a header, a query string, a config line,
+  // JSON in a string) whose name is a secret one: `x-api-key=...`, `Set-Cookie: session=...`,
+  // `"password": "..."`, `access_token=...`. The name, and an auth scheme after it, stay visible.
+  /((?:api[-_.]?key|private[-_.]?key|secret|passw(?:or)?d|passphrase|authorization|cookie|credentials?|token|pwd|signature|jwt)["']?\s*[:=]\s*["']?(?:(?:Bearer|Basic|Digest|Token|Negotiate)\s+)?)[^\s"'&,;]+/gi,
 ];
 
 /**
  * Cheap test for any built-in pattern: one scan of the string. Most strings hold none of these, and
  * then the patterns themselves never run (the serializer calls `redactString` on every string it writes).
  */
-const DEFAULT_TRIGGER = /bearer|basic|sk-|[sr]k_|gh[pousr]_|github_pat_|xox|AKIA|ASIA|AIza|eyJ|PRIVATE KEY|:\/\//i;
+const DEFAULT_TRIGGER =
+  /bearer|basic|sk-|[sr]k_|gh[pousr]_|github_pat_|xox|AKIA|ASIA|AIza|eyJ|PRIVATE KEY|:\/\/|(?:key|secret|passw(?:or)?d|passphrase|authorization|cookie|credentials?|token|pwd|signature|jwt)["']?\s*[:=]/i;
 
 const KEY_CACHE_LIMIT = 2048;
+const MAX_CACHED_KEY_LENGTH = 256;
 const MAX_COPY_DEPTH = 100;
+const MAX_COPY_ITEMS = 100_000;
 const reported = new WeakSet<RedactFunction>();
 
 /**
@@ -147,8 +154,11 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     if (hit !== undefined) return hit;
     const k = normaliseKey(key);
     hit = !allow.has(k) && ((useDefaults && isSecretNormalised(k)) || extraExact.has(k) || extraRegExps.some((r) => r.test(key)));
-    if (cache.size >= KEY_CACHE_LIMIT) cache.clear();
-    cache.set(key, hit);
+    // Only short keys are kept: a cache of 2,048 keys of 10 MB each would hold 20 GB.
+    if (key.length <= MAX_CACHED_KEY_LENGTH) {
+      if (cache.size >= KEY_CACHE_LIMIT) cache.clear();
+      cache.set(key, hit);
+    }
     return hit;
   }
 
@@ -230,6 +240,8 @@ export function redactValue<T>(value: T, options?: Redactor | RedactOptions): T 
     if (seen !== undefined) return seen;
     try {
       if (Array.isArray(v)) {
+        // A sparse array may claim 2^32-1 items: past the bound it is dropped rather than walked.
+        if (v.length > MAX_COPY_ITEMS) return REDACTION_FAILED;
         const out: unknown[] = [];
         copies.set(v, out);
         for (let i = 0; i < v.length; i++) {

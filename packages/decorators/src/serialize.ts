@@ -109,6 +109,38 @@ export function utf8Length(s: string): number {
   return n;
 }
 
+const CUT_BYTES = 14; // utf8Length(CUT)
+
+/**
+ * `s` as an attribute or message may carry it: well-formed UTF-16 (lone surrogates become U+FFFD), at
+ * most `maxBytes` UTF-8 bytes, ending in `…[truncated]` when it was cut. Only the head of a huge string
+ * is read. Never throws.
+ */
+export function capString(s: string, maxBytes: number = SERIALIZE_DEFAULTS.maxBytes): string {
+  const max = Math.max(MIN_BYTES, maxBytes);
+  if (s.length * 3 <= max) return toWellFormed(s);
+  // No string longer than `max` code units fits in `max` bytes: only that head is ever looked at.
+  const head = toWellFormed(s.length > max ? s.slice(0, max) : s);
+  if (head.length === s.length && utf8Length(head) <= max) return head;
+  // A slice of a string may keep the whole original alive in V8 (a 10 MB string held by an 8 KB
+  // attribute): the round trip through JSON makes a flat copy that owns only its own characters.
+  return JSON.parse(JSON.stringify(utf8Prefix(head, max - CUT_BYTES) + CUT)) as string;
+}
+
+/** The longest prefix of well-formed `s` within `room` UTF-8 bytes, never splitting a surrogate pair. */
+function utf8Prefix(s: string, room: number): string {
+  let used = 0;
+  let i = 0;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const n = c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdbff ? 4 : 3;
+    if (used + n > room) break;
+    used += n;
+    if (n === 4) i++;
+  }
+  return s.slice(0, i);
+}
+
 /** Anything but printable ASCII other than the quote and the backslash: such strings take the slow, exact path. */
 const NEEDS_ESCAPE = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
 
@@ -286,7 +318,7 @@ class Walker {
     const max = this.o.maxStringLength;
     if (k.length > max) {
       this.truncated = true;
-      const text = `${JSON.stringify(`${toWellFormed(k.slice(0, max))}…`)}:`;
+      const text = `${JSON.stringify(`${toWellFormed(k.slice(0, max))}…[+${k.length - max} chars]`)}:`;
       return { text, bytes: utf8Length(text) };
     }
     // Keys repeat (rows of one shape, the same arguments call after call): their JSON form is cached.
@@ -358,8 +390,9 @@ class Walker {
       return this.plain(v, depth, undefined);
     }
     if (v instanceof Date) {
-      const t = v.getTime();
-      return this.marker(Number.isNaN(t) ? '[Invalid Date]' : v.toISOString());
+      const t = Date.prototype.getTime.call(v);
+      // The intrinsic, not the instance's own (a subclass may override it to throw).
+      return this.marker(Number.isNaN(t) ? '[Invalid Date]' : Date.prototype.toISOString.call(v));
     }
     if (ArrayBuffer.isView(v)) {
       const size = 'length' in v ? (v as unknown as { length: number }).length : v.byteLength;
@@ -404,7 +437,7 @@ class Walker {
       this.truncated = true;
       return this.marker(`[${name ?? 'Object'}]`);
     }
-    const keys = Object.keys(v);
+    const { keys, more } = enumerableKeys(v, o.maxKeys);
     if (!this.open('{')) return;
     this.ancestors.push(v);
     let first = true;
@@ -418,8 +451,7 @@ class Walker {
         this.stop(`"…":"[truncated]"`);
       }
     }
-    const count = Math.min(keys.length, o.maxKeys);
-    for (let i = 0; i < count && !this.stopped; i++) {
+    for (let i = 0; i < keys.length && !this.stopped; i++) {
       const k = keys[i]!;
       let item: unknown;
       try {
@@ -430,7 +462,7 @@ class Walker {
       }
       if (this.member(k, item, depth, first)) first = false;
     }
-    if (!this.stopped && keys.length > count) this.more(first, `"…":"[+${keys.length - count} keys]"`);
+    if (!this.stopped && more > 0) this.more(first, `"…":"[+${more} keys]"`);
     this.ancestors.pop();
     this.close('}');
   }
@@ -579,7 +611,10 @@ class Walker {
       if (typeof raw === 'string') {
         // Only the first lines are read; a stack is never split whole when it is huge.
         stack = firstLines(raw, this.o.maxStackLines, this.o.maxStringLength);
-        if (stack.length < raw.length) this.truncated = true;
+        if (stack.length < raw.length) {
+          this.truncated = true;
+          stack += `\n${CUT}`; // the cut shows where the stack is read
+        }
       }
     } catch {
       stack = undefined;
@@ -589,9 +624,8 @@ class Walker {
     let first = !this.member('name', name, depth, true);
     if (!this.stopped && this.member('message', message, depth, first)) first = false;
     if (!this.stopped && stack !== undefined && this.member('stack', stack, depth, first)) first = false;
-    const keys = Object.keys(e);
-    const count = Math.min(keys.length, this.o.maxKeys);
-    for (let i = 0; i < count && !this.stopped; i++) {
+    const { keys, more } = enumerableKeys(e, this.o.maxKeys);
+    for (let i = 0; i < keys.length && !this.stopped; i++) {
       const k = keys[i]!;
       if (k === 'name' || k === 'message' || k === 'stack') continue;
       let item: unknown;
@@ -611,10 +645,31 @@ class Walker {
       }
       if (this.member('cause', cause, depth, first)) first = false;
     }
-    if (!this.stopped && keys.length > count) this.more(first, `"…":"[+${keys.length - count} keys]"`);
+    if (!this.stopped && more > 0) this.more(first, `"…":"[+${more} keys]"`);
     this.ancestors.pop();
     this.close('}');
   }
+}
+
+const isEnumerable = Object.prototype.propertyIsEnumerable;
+
+/**
+ * The first `max` own enumerable string keys of `v`, and how many own string keys follow them.
+ * `Object.keys` would ask a proxy's `getOwnPropertyDescriptor` trap once per key, so a proxy claiming a
+ * million keys would cost a million trap calls; here only the keys written are checked, the rest are
+ * counted from the one `ownKeys` result (the count may include non-enumerable keys).
+ */
+export function enumerableKeys(v: object, max: number): { keys: string[]; more: number } {
+  const own = Reflect.ownKeys(v);
+  const keys: string[] = [];
+  let i = 0;
+  for (; i < own.length && keys.length < max; i++) {
+    const k = own[i];
+    if (typeof k === 'string' && isEnumerable.call(v, k)) keys.push(k);
+  }
+  let more = 0;
+  for (; i < own.length; i++) if (typeof own[i] === 'string') more++;
+  return { keys, more };
 }
 
 /** The first `lines` lines of `text`, at most `maxChars` long, found without splitting the whole text. */

@@ -18,22 +18,40 @@ export function settleResult(result: unknown, call: Call): unknown {
   }
   // A plain native promise can be replaced by a chained one; a Promise subclass (an SDK's promise with
   // extra methods) or another thenable must come back as the same object, so its `then` is observed.
-  if (result instanceof Promise && result.constructor === Promise) return chainPromise(result, call);
-  if (typeof (result as { then?: unknown }).then === 'function') return traceThenable(result as PromiseLike<unknown>, call);
+  try {
+    if (result instanceof Promise && result.constructor === Promise) return chainPromise(result, call);
+    if (typeof (result as { then?: unknown }).then === 'function') return traceThenable(result as PromiseLike<unknown>, call);
+  } catch {
+    // A revoked proxy or a throwing `then` getter: the caller gets the value untouched, as without us.
+    call.ok(result);
+    return result;
+  }
   return settleValue(result, call);
 }
 
 /** The value of a settled call: a stream or iterator keeps the span open until it ends. */
 export function settleValue(value: unknown, call: Call): unknown {
   if (typeof value === 'object' && value !== null) {
-    if (isNodeReadable(value)) return traceNodeReadable(value, call);
-    if (typeof ReadableStream !== 'undefined' && value instanceof ReadableStream) return traceWebStream(value, call);
-    const tag = Object.prototype.toString.call(value);
-    if (tag === '[object Generator]') return traceIterator(value as AnyIterator, call, false);
-    if (tag === '[object AsyncGenerator]') return traceIterator(value as AnyIterator, call, true);
-    if (typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function') {
-      return traceAsyncIterable(value as AsyncIterable<unknown>, call);
+    try {
+      return settleObject(value, call);
+    } catch {
+      // Probing the shape hit a revoked proxy or a throwing getter: nothing is wrapped.
+      call.ok(value);
+      return value;
     }
+  }
+  call.ok(value);
+  return value;
+}
+
+function settleObject(value: object, call: Call): unknown {
+  if (isNodeReadable(value)) return traceNodeReadable(value, call);
+  if (typeof ReadableStream !== 'undefined' && value instanceof ReadableStream) return traceWebStream(value, call);
+  const tag = Object.prototype.toString.call(value);
+  if (tag === '[object Generator]') return traceIterator(value as AnyIterator, call, false);
+  if (tag === '[object AsyncGenerator]') return traceIterator(value as AnyIterator, call, true);
+  if (typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function') {
+    return traceAsyncIterable(value as AsyncIterable<unknown>, call);
   }
   call.ok(value);
   return value;

@@ -1,5 +1,6 @@
 import { context, diag, SpanKind, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { Call } from './call.js';
+import { sanitizeAttributes } from './capture.js';
 import { captureInputs } from './capture-site.js';
 import { deriveScope, enterScope, generateCorrelationId, scopeOf, type RunScope } from './correlation.js';
 import { agentOf, defaultAgentOf } from './agent-registry.js';
@@ -172,7 +173,7 @@ function begin(spec: Spec, tracer: Tracer, self: unknown, args: unknown[]): Call
     const mapper = spec.options.attributes;
     if (mapper !== undefined) {
       const attributes = safeCall(spec, 'attributes', mapper, args);
-      if (attributes != null && typeof attributes === 'object') span.setAttributes(attributes);
+      if (attributes != null && typeof attributes === 'object') span.setAttributes(sanitizeAttributes(attributes));
     }
     captureInputs(call);
     const signal = findSignal(spec, args);

@@ -37,6 +37,23 @@ describe('errors', () => {
     expect(event?.attributes?.['exception.type']).toBeDefined();
   });
 
+  it('masks credentials quoted in the error (event message, stack, status) and still rethrows the same object', async () => {
+    const boom = new Error('upstream answered 401 to Authorization: Bearer sk-live-abcdefghij0123456789 with x-api-key=k3y-1');
+    const f = traced('calls upstream', async () => {
+      throw boom;
+    });
+    await expect(f()).rejects.toBe(boom);
+    const span = spanNamed(tracing.spans(), 'calls upstream');
+    const event = span.events.find((e) => e.name === 'exception');
+    const recorded = JSON.stringify([span.status, event?.attributes]);
+    expect(recorded).not.toMatch(/abcdefghij0123456789|k3y-1/);
+    expect(span.status.message).toBe('upstream answered 401 to Authorization: Bearer [REDACTED] with x-api-key=[REDACTED]');
+    expect(event?.attributes?.['exception.message']).toBe(span.status.message);
+    expect(String(event?.attributes?.['exception.stacktrace'])).toContain('Bearer [REDACTED]');
+    expect(event?.attributes?.['exception.type']).toBe('Error');
+    expect(boom.message).toContain('abcdefghij0123456789');
+  });
+
   it('non-Error throws are recorded too and rethrown as is', () => {
     const f = traced('throws-string', () => {
       throw 'plain string';

@@ -8,6 +8,7 @@ import {
   REDACTION_FAILED,
   redactValue,
 } from '../src/redact.js';
+import { redactException } from '../src/redact-error.js';
 import { serializeValue } from '../src/serialize.js';
 
 function captureDiag(): { messages: string[] } {
@@ -78,13 +79,22 @@ describe('default value rules', () => {
     ['postgres://admin:s3cr3t@db:5432/x', 'postgres://admin:[REDACTED]@db:5432/x'],
     ['-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n-----END RSA PRIVATE KEY-----', '-----BEGIN RSA PRIVATE KEY-----[REDACTED]'],
     ['-----BEGIN PRIVATE KEY-----\nMIIE cut before the end', '-----BEGIN PRIVATE KEY-----[REDACTED]'],
+    // Secret `name: value` / `name=value` pairs quoted in text (errors, query strings, JSON in a string).
+    ['refused with x-api-key=k3y-value-1 (401)', 'refused with x-api-key=[REDACTED] (401)'],
+    ['Set-Cookie: session=abc123; Path=/', 'Set-Cookie: [REDACTED]; Path=/'],
+    ['GET /cb?code=1&access_token=tok-1&page=2', 'GET /cb?code=1&access_token=[REDACTED]&page=2'],
+    ['job rejected, password: hunter2', 'job rejected, password: [REDACTED]'],
+    ['{"client_secret": "cs-123", "user": "ann"}', '{"client_secret": "[REDACTED]", "user": "ann"}'],
+    ['Proxy-Authorization: Digest abc', 'Proxy-Authorization: Digest [REDACTED]'],
+    ['Authorization: Bearer short', 'Authorization: Bearer [REDACTED]'],
   ])('masks %j', (input, expected) => {
     expect(defaultRedactor.redactString(input)).toBe(expected);
     expect(parsed({ note: input })).toEqual({ note: expected });
   });
 
   it('leaves ordinary text alone', () => {
-    const text = 'Skipped 3 tasks; bearer of bad news; a basic understanding. sk-short; https://example.com/path; max tokens 4096';
+    const text =
+      'Skipped 3 tasks; bearer of bad news; a basic understanding. sk-short; https://example.com/path; max tokens 4096; max_tokens=4096; tokens: 12; secretary: Ann; credentials include';
     expect(defaultRedactor.redactString(text)).toBe(text);
   });
 
@@ -171,5 +181,31 @@ describe('redactValue', () => {
     expect(out.a.self).toBe(out.a);
     expect(out.date).toBe(date);
     expect(out.proxy).toBe(REDACTION_FAILED);
+  });
+});
+
+describe('redactException', () => {
+  it('masks the message and the stack, keeps name and code, and leaves the error itself alone', () => {
+    const error = Object.assign(new TypeError('upstream 401 for Authorization: Bearer abcdefghijklmnop, x-api-key=k-1'), { code: 'E_AUTH' });
+    const { exception, message } = redactException(error);
+    expect(message).toBe('upstream 401 for Authorization: Bearer [REDACTED], x-api-key=[REDACTED]');
+    expect(exception).not.toBe(error);
+    expect(exception).toMatchObject({ name: 'TypeError', code: 'E_AUTH', message });
+    const stack = (exception as { stack: string }).stack;
+    expect(stack).toContain('TypeError: upstream 401 for Authorization: Bearer [REDACTED]');
+    expect(stack).not.toMatch(/abcdefghijklmnop|k-1/);
+    expect(error.message).toContain('abcdefghijklmnop');
+  });
+
+  it('returns the same error when nothing needs masking, and masks non-errors', () => {
+    const error = new Error('connect ECONNREFUSED 127.0.0.1:6379');
+    expect(redactException(error)).toEqual({ exception: error, message: error.message });
+    expect(redactException('token=t0k3n')).toEqual({ exception: 'token=[REDACTED]', message: 'token=[REDACTED]' });
+  });
+
+  it('never throws on a hostile error', () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    expect(redactException(proxy).message).toBe('unreadable error');
   });
 });

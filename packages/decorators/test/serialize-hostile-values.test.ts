@@ -50,8 +50,9 @@ describe('serializeValue: hostile values never throw and stay visible', () => {
     const { parsed } = ser({ error }, { maxStackLines: 2 });
     expect(parsed.error.name).toBe('TypeError');
     expect(parsed.error.message).toBe('outer');
-    expect(parsed.error.stack.split('\n')).toHaveLength(2);
-    expect(parsed.error.stack).toMatch(/^TypeError: outer\n {4}at /);
+    // Two lines kept, then the cut marker on a line of its own.
+    expect(parsed.error.stack.split('\n')).toHaveLength(3);
+    expect(parsed.error.stack).toMatch(/^TypeError: outer\n {4}at .*\n…\[truncated\]$/);
     expect(parsed.error.code).toBe('E_X');
     expect(parsed.error.status).toBe(503);
     expect(parsed.error.cause).toMatchObject({ name: 'RangeError', message: 'inner' });
@@ -280,7 +281,7 @@ describe('serializeValue: the work follows the bytes written, not the input size
     const error = new Error('big');
     error.stack = 'Error: big\n' + '    at frame\n'.repeat(200_000);
     const { parsed } = ser(error, { maxStackLines: 3 });
-    expect(parsed.stack.split('\n')).toHaveLength(3);
+    expect(parsed.stack.split('\n')).toEqual(['Error: big', '    at frame', '    at frame', '…[truncated]']);
   });
 
   it('does not walk a huge string past the cap (slices it)', () => {

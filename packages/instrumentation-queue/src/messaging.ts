@@ -12,6 +12,7 @@ import {
   propagation,
   trace,
 } from '@opentelemetry/api';
+import { capString, redactException } from '@agentrace/decorators';
 import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
 import { ATTR_AGENTRACE_MESSAGING_FAILURE_REASON } from './semconv.js';
 import type { ConsumerParentMode } from './types.js';
@@ -73,21 +74,22 @@ export function startConsumerSpan(
 
 /** Records `error` on `span` as the failure of this attempt (exception event, ERROR status, reason). */
 export function recordFailure(span: Span, error: unknown, reason?: string): void {
-  const message = reason ?? errorMessage(error);
+  // Error text may quote credentials (a header, a token in a URL): masked before it leaves the process.
+  const redacted = redactException(error);
+  const message = reason ?? redacted.message;
   if (error !== undefined && error !== null && (typeof error === 'object' || typeof error === 'string')) {
-    span.recordException(error as Error);
+    span.recordException(redacted.exception);
   }
-  const type = error instanceof Error ? error.name : typeof error;
-  span.setAttributes({ [ATTR_ERROR_TYPE]: type, [ATTR_AGENTRACE_MESSAGING_FAILURE_REASON]: message });
+  span.setAttributes({ [ATTR_ERROR_TYPE]: errorTypeOf(error), [ATTR_AGENTRACE_MESSAGING_FAILURE_REASON]: capString(message) });
   span.setStatus({ code: SpanStatusCode.ERROR, message });
 }
 
-function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
+/** `error.type`: the error's name (capped), or its `typeof`; a revoked proxy or throwing getter gives `_OTHER`. */
+function errorTypeOf(error: unknown): string {
   try {
-    return String(error);
+    return error instanceof Error ? capString(String(error.name), 256) : typeof error;
   } catch {
-    return 'unknown error';
+    return '_OTHER';
   }
 }
 
@@ -111,9 +113,14 @@ export function reportOnce(key: string, message: string, error?: unknown): void 
 }
 
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
+  try {
+    return (
+      value !== null &&
+      (typeof value === 'object' || typeof value === 'function') &&
+      typeof (value as { then?: unknown }).then === 'function'
+    );
+  } catch {
+    // A revoked proxy or a throwing `then` getter: handed back untouched, as without instrumentation.
+    return false;
+  }
 }

@@ -1,3 +1,4 @@
+import { capString } from '@agentrace/decorators';
 import { trace, type Attributes, type Span } from '@opentelemetry/api';
 import { reportOnce } from './diagnostics.js';
 import { ATTR_STATE_NAME, ATTR_STATE_SAMPLE, ATTR_STATE_VALUE, ATTR_STATE_VALUE_TRUNCATED, EVENT_STATE_SNAPSHOT } from './semconv.js';
@@ -15,7 +16,7 @@ function addSnapshot(span: Span, name: string, value: unknown, options: RecordSt
     if (sample !== undefined) attributes[ATTR_STATE_SAMPLE] = sample;
     span.addEvent(EVENT_STATE_SNAPSHOT, attributes);
   } catch (error) {
-    reportOnce('snapshot', `recordState("${name}"): could not record the snapshot (${String(error)}).`);
+    reportOnce('snapshot', `recordState("${name}"): could not record the snapshot (${safeText(error)}).`);
   }
 }
 
@@ -25,13 +26,41 @@ function addSnapshot(span: Span, name: string, value: unknown, options: RecordSt
  * circular and odd values). Costs nothing when no span is recording. Never throws.
  */
 export function recordState(name: string, value: unknown, options?: RecordStateOptions): void {
-  const span = options?.span ?? trace.getActiveSpan();
-  if (span === undefined || !span.isRecording()) return;
-  addSnapshot(span, String(name), value, options);
+  try {
+    const span = options?.span ?? trace.getActiveSpan();
+    if (span === undefined || !span.isRecording()) return;
+    addSnapshot(span, stateName(name), value, options);
+  } catch (error) {
+    reportOnce('recordState', `recordState: could not record the snapshot (${safeText(error)}).`);
+  }
 }
 
+/** The `state.name` attribute: any name, cut to 256 bytes (a name is a label, not a payload). */
+function stateName(name: unknown): string {
+  if (typeof name === 'string') return capString(name, 256);
+  // String() of an object may run user code or join a 2^32-long sparse array: JSON within the cap instead.
+  if (typeof name === 'object' || typeof name === 'function') return serializeState(name, { maxBytes: 256 }).value;
+  return capString(safeText(name), 256);
+}
+
+/** Text of a primitive or an Error for a diagnostic; never runs an object's own `toString`. */
+function safeText(value: unknown): string {
+  try {
+    if (value instanceof Error) return capString(String(value.message), 200);
+    if (typeof value === 'object' && value !== null) return '[object]';
+    return capString(String(value), 200);
+  } catch {
+    return '[unprintable]';
+  }
+}
+
+/** A thenable test that a throwing `then` getter or a revoked proxy cannot turn into a throw. */
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
+  try {
+    return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -42,6 +71,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  */
 export function sampleState(name: string, getState: () => unknown, options?: SampleStateOptions): StateSampler {
   const span = options?.span ?? trace.getActiveSpan();
+  name = stateName(name);
   let intervalMs = options?.intervalMs ?? DEFAULT_INTERVAL_MS;
   if (!(typeof intervalMs === 'number' && intervalMs > 0 && Number.isFinite(intervalMs))) {
     reportOnce('intervalMs', `sampleState("${name}"): option intervalMs must be a positive number of milliseconds; got ${String(intervalMs)}. Using ${DEFAULT_INTERVAL_MS}.`);
@@ -67,7 +97,7 @@ export function sampleState(name: string, getState: () => unknown, options?: Sam
     if (!sampler.stopped && span.isRecording()) addSnapshot(span, name, value, options, n);
   };
   const failed = (error: unknown): void => {
-    reportOnce(`getter:${name}`, `sampleState("${name}"): the state getter threw (${String(error)}); samples it fails are skipped.`);
+    reportOnce(`getter:${name}`, `sampleState("${name}"): the state getter threw (${safeText(error)}); samples it fails are skipped.`);
   };
   const tick = (): void => {
     if (sampler.stopped) return;
@@ -83,8 +113,13 @@ export function sampleState(name: string, getState: () => unknown, options?: Sam
       failed(error);
       return;
     }
-    if (isThenable(value)) value.then((v) => record(v, n), failed);
-    else record(value, n);
+    // Runs from a timer: a throw here would be an uncaught exception in the agent's process.
+    try {
+      if (isThenable(value)) value.then((v) => record(v, n), failed);
+      else record(value, n);
+    } catch (error) {
+      failed(error);
+    }
   };
 
   tick();

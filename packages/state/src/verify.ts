@@ -1,3 +1,4 @@
+import { redactException } from '@agentrace/decorators';
 import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE, ATTR_STATE_VERIFIED, ATTR_STATE_VERIFY_NAME } from './semconv.js';
 import { stateTracer } from './tracer.js';
@@ -20,10 +21,12 @@ function settle(span: Span, name: string, result: unknown): void {
 }
 
 function fail(span: Span, name: string, error: unknown): void {
+  // The check's error may quote what it read back (a token, a header): masked before it leaves.
+  const redacted = redactException(error instanceof Error ? error : String(error));
   span.setAttribute(ATTR_STATE_VERIFIED, false);
-  span.recordException(error instanceof Error ? error : String(error));
+  span.recordException(redacted.exception);
   span.setAttribute(ATTR_ERROR_TYPE, error instanceof Error ? error.name : typeof error);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: `verify ${name}: the read-back check threw: ${error instanceof Error ? error.message : String(error)}` });
+  span.setStatus({ code: SpanStatusCode.ERROR, message: `verify ${name}: the read-back check threw: ${redacted.message}` });
   span.end();
 }
 

@@ -1,3 +1,4 @@
+import { capString } from '@agentrace/decorators';
 import { trace, type Attributes, type Span } from '@opentelemetry/api';
 import { reportOnce } from './diagnostics.js';
 import {
@@ -15,12 +16,12 @@ import type { StateVersion, TrackReadOptions, TrackWriteOptions } from './types.
  */
 export function versionAttribute(version: unknown, where: string): number | string | undefined {
   if (typeof version === 'number' && Number.isFinite(version)) return version;
-  if (typeof version === 'string') return version;
-  if (version instanceof Date && Number.isFinite(version.getTime())) return version.getTime();
+  if (typeof version === 'string') return capString(version, MAX_VERSION_BYTES);
+  if (isValidDate(version)) return Date.prototype.getTime.call(version);
   if (typeof version === 'bigint') {
-    return version <= BigInt(Number.MAX_SAFE_INTEGER) && version >= BigInt(Number.MIN_SAFE_INTEGER)
-      ? Number(version)
-      : version.toString();
+    if (version <= BigInt(Number.MAX_SAFE_INTEGER) && version >= BigInt(Number.MIN_SAFE_INTEGER)) return Number(version);
+    // A 5,000-digit BigInt is not a version anyone compares by eye; its decimal text is cut like a string.
+    return capString(version.toString(), MAX_VERSION_BYTES);
   }
   if (version !== undefined) {
     reportOnce(`version:${where}`, `${where}: a version must be a finite number, a string or a valid Date; got ${describe(version)}. It is not recorded.`);
@@ -33,15 +34,36 @@ export function sameVersion(a: string | number, b: string | number): boolean {
   return a === b || String(a) === String(b);
 }
 
+/** Versions and keys are identifiers: a 10 MB one is cut (with `…[truncated]`) rather than exported whole. */
+const MAX_VERSION_BYTES = 1024;
+
+/** `instanceof Date` and `getTime` that a revoked proxy or a Date subclass cannot make throw. */
+function isValidDate(value: unknown): boolean {
+  try {
+    return value instanceof Date && Number.isFinite(Date.prototype.getTime.call(value));
+  } catch {
+    return false;
+  }
+}
+
+/** A short description for a diagnostic; never throws, never long. */
 function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return value.constructor?.name ?? 'object';
-  return `${typeof value} ${String(value)}`;
+  try {
+    if (value === null) return 'null';
+    if (typeof value === 'object' || typeof value === 'function') {
+      const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+      return typeof name === 'string' ? capString(name, 100) : typeof value;
+    }
+    return `${typeof value} ${capString(String(value), 100)}`;
+  } catch {
+    return 'an unreadable value';
+  }
 }
 
 export function keyAttribute(key: unknown, where: string): string | undefined {
-  if (typeof key === 'string') return key;
-  if (typeof key === 'number' || typeof key === 'bigint') return String(key);
+  if (typeof key === 'string') return capString(key, MAX_VERSION_BYTES);
+  if (typeof key === 'number') return String(key);
+  if (typeof key === 'bigint') return capString(key.toString(), MAX_VERSION_BYTES);
   reportOnce(`key:${where}`, `${where}: the key must be a string; got ${describe(key)}. Nothing is recorded.`);
   return undefined;
 }
@@ -53,6 +75,14 @@ function recordingSpan(span: Span | undefined): Span | undefined {
 
 /** Records on the active span (a `state.read` event) that this step read version `version` of `key`. */
 export function trackRead(key: string, version: StateVersion, options?: TrackReadOptions): void {
+  try {
+    recordRead(key, version, options);
+  } catch (error) {
+    reportOnce('trackRead', `trackRead: could not record the read (${describe(error)}); carrying on.`);
+  }
+}
+
+function recordRead(key: string, version: StateVersion, options: TrackReadOptions | undefined): void {
   const span = recordingSpan(options?.span);
   if (span === undefined) return;
   const k = keyAttribute(key, 'trackRead');
@@ -68,6 +98,14 @@ export function trackRead(key: string, version: StateVersion, options?: TrackRea
  * it had read and, if known, producing version `version`. The lost-update analysis reads these events.
  */
 export function trackWrite(key: string, write: TrackWriteOptions = {}): void {
+  try {
+    recordWrite(key, write);
+  } catch (error) {
+    reportOnce('trackWrite', `trackWrite: could not record the write (${describe(error)}); carrying on.`);
+  }
+}
+
+function recordWrite(key: string, write: TrackWriteOptions): void {
   const span = recordingSpan(write?.span);
   if (span === undefined) return;
   const k = keyAttribute(key, 'trackWrite');

@@ -32,6 +32,22 @@ describe('verify', () => {
     expect(check.attributes['state.verified']).toBe(false);
   });
 
+  it('masks credentials quoted in the error of a check that throws, and rethrows the same error', () => {
+    const boom = new Error('read-back failed: Authorization: Bearer abcdefghijklmnop');
+    expect(() =>
+      inSpan('sync', () =>
+        verify('token stored', () => {
+          throw boom;
+        }),
+      ),
+    ).toThrow(boom);
+    const check = spanNamed(tracing.spans(), 'verify token stored');
+    expect(check.status.message).toBe('verify token stored: the read-back check threw: read-back failed: Authorization: Bearer [REDACTED]');
+    const event = check.events.find((e) => e.name === 'exception');
+    expect(event?.attributes?.['exception.message']).toBe('read-back failed: Authorization: Bearer [REDACTED]');
+    expect(JSON.stringify([check.attributes, check.events, check.status])).not.toContain('abcdefghijklmnop');
+  });
+
   it('keeps a synchronous check synchronous', () => {
     const ok = inSpan('sync', () => verify('cache', () => true));
     expect(ok).toBe(true);

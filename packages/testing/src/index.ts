@@ -52,3 +52,4 @@ export type {
   TraceSource,
   WaitForTraceOptions,
 } from './types.js';
+export { createHostileProbe, hostileValues, type HostileProbe, type HostileValue } from './hostile-values.js';

@@ -1,0 +1,151 @@
+// Issue 8, "bad input corpus": every value of the shared hostile corpus goes through a decorated call
+// with capture fully on, as argument, result and thrown object, and through the attribute mappers.
+// The caller must see exactly what the undecorated function gives, and what is recorded stays capped.
+import { createHostileProbe, hostileValues, setupTracing, type TestTracing } from '@agentrace/testing';
+import { configureCapture, resetCaptureConfig, traced } from '@agentrace/decorators';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SERIALIZE_DEFAULTS, utf8Length } from '../src/serialize.js';
+
+/** The caps of captured values: the serializer's defaults (8192 UTF-8 bytes per attribute value). */
+const MAX_BYTES = SERIALIZE_DEFAULTS.maxBytes;
+/** Any of the serializer's truncation markers (bytes, string length, keys, items, depth, huge BigInt). */
+const TRUNCATION_MARKER = /…\[truncated\]|…\[\+\d+ chars\]|\[\+\d+ keys\]|…\[\+\d+ items\]|"\[(?:Object|Array\(\d+\)|Map\(\d+\)|Set\(\d+\)|Error: [^"]*)\]"|\[BigInt: /;
+/**
+ * Reads of instrumented getters and proxy traps allowed per value for the calls of one test: a few per
+ * call and per capture (about 100 for a proxy claiming 100,000 keys); the bound shows the walk never
+ * iterates a hostile value's claimed size.
+ */
+const MAX_PROBE_READS = 1000;
+
+let tracing: TestTracing;
+beforeAll(() => {
+  tracing = setupTracing({ serviceName: 'hostile-values-decorators' });
+});
+afterAll(async () => {
+  resetCaptureConfig();
+  await tracing.shutdown();
+});
+beforeEach(() => {
+  tracing.reset();
+  resetCaptureConfig();
+  configureCapture({ enabled: true });
+});
+
+/** `instanceof Promise` that survives revoked proxies and throwing traps. */
+function isNativePromise(v: unknown): boolean {
+  try {
+    return v instanceof Promise;
+  } catch {
+    return false;
+  }
+}
+
+/** Every attribute and event attribute of the spans, as exported (string values measured in UTF-8 bytes). */
+function recordedValues(spans: ReadableSpan[]): { key: string; value: unknown }[] {
+  const out: { key: string; value: unknown }[] = [];
+  for (const span of spans) {
+    for (const [key, value] of Object.entries(span.attributes)) out.push({ key, value });
+    for (const event of span.events) for (const [key, value] of Object.entries(event.attributes ?? {})) out.push({ key, value });
+  }
+  return out;
+}
+
+function expectCapped(spans: ReadableSpan[]): void {
+  for (const { key, value } of recordedValues(spans)) {
+    const items = Array.isArray(value) ? value : [value];
+    for (const item of items) {
+      if (typeof item === 'string') expect(utf8Length(item), `${key} is capped`).toBeLessThanOrEqual(MAX_BYTES);
+    }
+  }
+}
+
+const echo = traced('echo', function echo(input: unknown): unknown {
+  return input;
+});
+const thrower = traced('thrower', function thrower(input: unknown): never {
+  throw input;
+});
+const rejecter = traced('rejecter', async function rejecter(input: unknown): Promise<never> {
+  throw input;
+});
+const mapped = traced(
+  'mapped',
+  function mapped(input: unknown): unknown {
+    return input;
+  },
+  {
+    attributes: (input: unknown) => ({ 'test.input': input as never }),
+    resultAttributes: (result: unknown) => ({ 'test.result': result as never }),
+  },
+);
+
+describe('hostile values through decorated calls with capture fully on', () => {
+  it('the corpus has at least 50 values with unique names', () => {
+    const names = hostileValues().map((h) => h.name);
+    expect(names.length).toBeGreaterThanOrEqual(50);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  for (const hostile of hostileValues()) {
+    it(`${hostile.name}: the caller gets its own result and thrown object, and what is captured is capped`, async () => {
+      const probe = createHostileProbe();
+      const value = hostile.make(probe);
+
+      // As argument and result of a sync call: the same object comes back (a native promise comes back
+      // as a promise settling like it, as the README says).
+      let returned: unknown;
+      expect(() => {
+        returned = echo(value);
+      }).not.toThrow();
+      if (isNativePromise(value)) expect(isNativePromise(returned)).toBe(true);
+      else expect(Object.is(returned, value)).toBe(true);
+
+      // As the thrown object, sync and async: the very same object reaches the caller.
+      let caught: unknown = 'nothing thrown';
+      try {
+        thrower(value);
+      } catch (error) {
+        caught = error;
+      }
+      expect(Object.is(caught, value)).toBe(true);
+      let rejected: unknown = 'not rejected';
+      await rejecter(value).then(
+        () => undefined,
+        (error: unknown) => {
+          rejected = error;
+        },
+      );
+      expect(Object.is(rejected, value)).toBe(true);
+
+      const spans = tracing.spans();
+      const echoSpan = spans.find((s) => s.name === 'echo');
+      if (!isNativePromise(value)) {
+        expect(echoSpan, 'echo span ended').toBeDefined();
+        const input = echoSpan!.attributes['agentrace.input'];
+        expect(typeof input).toBe('string');
+        expect(() => JSON.parse(String(input))).not.toThrow();
+        if (hostile.exceedsCaps) {
+          expect(String(input)).toMatch(TRUNCATION_MARKER);
+          const output = echoSpan!.attributes['agentrace.output'];
+          if (output !== undefined) expect(String(output)).toMatch(TRUNCATION_MARKER);
+        }
+      }
+      expectCapped(spans);
+      expect(probe.count).toBeLessThanOrEqual(MAX_PROBE_READS);
+    });
+
+    it(`${hostile.name}: attribute mappers returning it never throw into the caller, and exported values are capped`, () => {
+      const probe = createHostileProbe();
+      const value = hostile.make(probe);
+      let returned: unknown;
+      expect(() => {
+        returned = mapped(value);
+      }).not.toThrow();
+      if (isNativePromise(value)) expect(isNativePromise(returned)).toBe(true);
+      else expect(Object.is(returned, value)).toBe(true);
+      expectCapped(tracing.spans());
+      expect(probe.count).toBeLessThanOrEqual(MAX_PROBE_READS);
+    });
+  }
+});
