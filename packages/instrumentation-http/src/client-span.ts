@@ -1,3 +1,4 @@
+import { redactException } from '@agentrace/decorators';
 import { SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
 import { genAiResponseAttributes, type BodyCollector, type GenAiCall } from './genai.js';
@@ -18,6 +19,26 @@ export interface ClientRecord {
   /** Whether the request model is known (or no longer worth looking for). */
   modelSeen?: boolean;
   collector?: BodyCollector;
+  /** `network.protocol.version` once the connection is known, before the response (undici). */
+  protocolVersion?: string;
+}
+
+/**
+ * A record with every field present from the start, whichever client makes it: records of one
+ * shape keep the code shared by node:http and undici (status, finish) monomorphic for the JIT.
+ */
+export function newClientRecord(span: Span): ClientRecord {
+  return {
+    span,
+    done: false,
+    responded: false,
+    declaredSize: undefined,
+    counted: undefined,
+    genAi: undefined,
+    modelSeen: undefined,
+    collector: undefined,
+    protocolVersion: undefined,
+  };
 }
 
 /** Marks a request closed before its response with no error: the caller cancelled it. */
@@ -58,8 +79,10 @@ export function finishClientSpan(record: ClientRecord, outcome: unknown): void {
     span.setAttribute(ATTR_AGENTRACE_HTTP_ABORTED, true);
   } else if (outcome !== undefined) {
     span.setAttribute(ATTR_ERROR_TYPE, errorType(timeoutCause(outcome) ?? outcome));
-    if (outcome instanceof Error) span.recordException(outcome);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: outcome instanceof Error ? outcome.message : String(outcome) });
+    // Error text may quote the URL or a header; masked like captured values.
+    const redacted = redactException(outcome);
+    if (outcome instanceof Error) span.recordException(redacted.exception);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: redacted.message });
   } else {
     const size = record.declaredSize ?? record.counted;
     if (size !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_BODY_SIZE, size);

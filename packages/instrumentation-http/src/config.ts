@@ -15,10 +15,11 @@ export function resolveConfig(options: HttpInstrumentationOptions): ResolvedHttp
   const provider = options.tracerProvider ?? trace.getTracerProvider();
   const exporterUrls = resolveExporterUrls(options.exporterUrl);
   const userOutgoing = compileRules(options.ignoreOutgoing, 'ignoreOutgoing');
-  const ignoreOutgoing: Matcher = (method, url) => {
+  const isExportUrl = (url: string): boolean => {
     for (const prefix of exporterUrls) if (url.startsWith(prefix)) return true;
-    return userOutgoing(method, url);
+    return false;
   };
+  const ignoreOutgoing: Matcher = (method, url) => isExportUrl(url) || userOutgoing(method, url);
   return {
     provider,
     tracer: provider.getTracer(PACKAGE_NAME, PACKAGE_VERSION),
@@ -27,6 +28,9 @@ export function resolveConfig(options: HttpInstrumentationOptions): ResolvedHttp
     genAi: flag(options.genAi, 'genAi', true),
     runAttributes: flag(options.runAttributes, 'runAttributes', true),
     ignoreOutgoing,
+    isExportUrl,
+    ignoreOutgoingByUser: userOutgoing,
+    targets: new Map(),
     ignoreIncoming: compileRules(options.ignoreIncoming, 'ignoreIncoming'),
     requestHeaders: normalizeHeaderNames(options.requestHeaders, 'requestHeaders'),
     responseHeaders: normalizeHeaderNames(options.responseHeaders, 'responseHeaders'),

@@ -1,3 +1,4 @@
+import { defaultRedactor } from '@agentrace/decorators';
 import type { Attributes } from '@opentelemetry/api';
 import { reportOnce } from './diagnostics.js';
 
@@ -25,7 +26,8 @@ export function normalizeHeaderNames(names: readonly unknown[] | undefined, opti
       continue;
     }
     const lower = name.toLowerCase();
-    if (NEVER_CAPTURED.has(lower)) {
+    // The same key rule as captured values (x-goog-api-key, x-auth-token, x-amz-security-token, ...).
+    if (NEVER_CAPTURED.has(lower) || defaultRedactor.isSecretKey(lower)) {
       reportOnce(`option ${option}: the ${lower} header carries credentials and is never recorded`);
       continue;
     }
@@ -44,6 +46,12 @@ export function captureHeaders(
   for (const name of names) {
     const value = get(name);
     if (value === undefined || value === null) continue;
-    attributes[prefix + name] = Array.isArray(value) ? value.map(String) : [String(value)];
+    // Values are masked like any captured text: a `baggage` member `auth_token=...`, a Bearer token in
+    // a header the key rule does not know.
+    attributes[prefix + name] = Array.isArray(value) ? value.map(redactHeaderValue) : [redactHeaderValue(value)];
   }
+}
+
+function redactHeaderValue(value: unknown): string {
+  return defaultRedactor.redactString(String(value));
 }

@@ -14,13 +14,14 @@ import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { syncBuiltinESMExports } from 'node:module';
 import { reportOnce } from './diagnostics.js';
-import { ABORTED, declaredLength, finishClientSpan, recordStatus, type ClientRecord } from './client-span.js';
-import { BodyCollector, detectGenAiCall, genAiStartAttributes, isJson, requestModel } from './genai.js';
+import { ABORTED, declaredLength, finishClientSpan, newClientRecord, recordStatus, type ClientRecord } from './client-span.js';
+import { BodyCollector, genAiStartAttributes, isJson, requestModel } from './genai.js';
 import { captureHeaders } from './headers.js';
 import type { ResolvedHttpConfig } from './internal-types.js';
 import { redactUrl } from './redact.js';
 import { ATTR_GEN_AI_REQUEST_MODEL } from './semconv.js';
 import { normalizeMethod, runAttributes, spanName, withCorrelationBaggage } from './span-common.js';
+import { targetOf } from './targets.js';
 import { splitAuthority } from './url-parts.js';
 
 type RequestFn = (...args: unknown[]) => ClientRequest;
@@ -93,20 +94,22 @@ function startClientSpan(cfg: ResolvedHttpConfig, req: TracedRequest, ctx: Conte
   const protocol = req.protocol || defaultProtocol;
   const hostHeader = req.getHeader('host');
   const authority = typeof hostHeader === 'string' ? hostHeader : req.host;
-  const url = `${protocol}//${authority}${req.path}`;
-  if (cfg.ignoreOutgoing(method, url)) return;
-  const { address, port } = splitAuthority(authority, protocol === 'https:' ? 443 : 80);
+  const path = req.path;
+  const url = `${protocol}//${authority}${path}`;
+  const target = targetOf(cfg, url, path, () => splitAuthority(authority, protocol === 'https:' ? 443 : 80));
+  if (target.isExport || cfg.ignoreOutgoingByUser(method, url)) return;
   const m = normalizeMethod(method);
   const attributes: Attributes = {
     [ATTR_HTTP_REQUEST_METHOD]: m,
-    [ATTR_URL_FULL]: redactUrl(hasCredentials(args) ? `${protocol}//REDACTED:REDACTED@${authority}${req.path}` : url, cfg.redactedQueryParams),
-    [ATTR_SERVER_ADDRESS]: address,
-    [ATTR_SERVER_PORT]: port,
+    // Credentials given apart from the URL (`auth`, a URL object's user) are not in the cached one.
+    [ATTR_URL_FULL]: hasCredentials(args) ? redactUrl(`${protocol}//REDACTED:REDACTED@${authority}${path}`, cfg.redactedQueryParams) : target.urlFull,
+    [ATTR_SERVER_ADDRESS]: target.address,
+    [ATTR_SERVER_PORT]: target.port,
   };
   if (m === '_OTHER') attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = method;
   const run = runAttributes(cfg, ctx);
   if (run !== undefined) Object.assign(attributes, run);
-  const genAi = cfg.genAi ? detectGenAiCall(address, req.path) : undefined;
+  const genAi = target.genAi;
   if (genAi !== undefined) genAiStartAttributes(genAi, attributes);
   if (cfg.requestHeaders.length > 0) captureHeaders(attributes, 'http.request.header.', cfg.requestHeaders, (name) => req.getHeader(name));
   const span = cfg.tracer.startSpan(spanName(m), { kind: SpanKind.CLIENT, attributes }, ctx);
@@ -115,14 +118,15 @@ function startClientSpan(cfg: ResolvedHttpConfig, req: TracedRequest, ctx: Conte
   propagation.inject(trace.setSpan(withCorrelationBaggage(ctx, run), span), carrier);
   for (const key in carrier) req.setHeader(key, carrier[key]!);
   if (!span.isRecording()) return;
-  const record: ClientRecord = { span, done: false, responded: false };
+  const record = newClientRecord(span);
   if (genAi !== undefined) {
     record.genAi = genAi;
     watchRequestBody(req, span);
   }
   req[kRecord] = record;
+  // `on`, not `once`: each event comes once per request anyway, and `once` allocates a wrapper.
   req.on(errorMonitor, (error: unknown) => finishClientSpan(record, error));
-  req.once('close', () => {
+  req.on('close', () => {
     // Closed with no response and no error: `abort()` or `destroy()` without a reason.
     if (!record.responded) finishClientSpan(record, ABORTED);
   });
@@ -131,15 +135,28 @@ function startClientSpan(cfg: ResolvedHttpConfig, req: TracedRequest, ctx: Conte
 function observeResponse(cfg: ResolvedHttpConfig, record: ClientRecord, response: IncomingMessage): void {
   const attributes: Attributes = { [ATTR_NETWORK_PROTOCOL_VERSION]: response.httpVersion };
   recordStatus(record, response.statusCode ?? 0, attributes);
-  record.declaredSize = declaredLength(response.headers['content-length']);
+  record.declaredSize = declaredLength(rawHeader(response.rawHeaders, 'content-length'));
   if (cfg.responseHeaders.length > 0) captureHeaders(attributes, 'http.response.header.', cfg.responseHeaders, (name) => response.headers[name]);
   record.span.setAttributes(attributes);
   const collect = record.genAi !== undefined && isJson(response.headers['content-type']) && response.headers['content-encoding'] === undefined;
   if (collect) record.collector = new BodyCollector();
   if (record.declaredSize === undefined || collect) countBody(response, record);
-  response.once('end', () => finishClientSpan(record, undefined));
+  response.on('end', () => finishClientSpan(record, undefined));
   response.on(errorMonitor, (error: unknown) => finishClientSpan(record, error));
-  response.once('close', () => finishClientSpan(record, response.complete ? undefined : ABORTED));
+  response.on('close', () => finishClientSpan(record, response.complete ? undefined : ABORTED));
+}
+
+/**
+ * A header from `rawHeaders` (first one, as `headers` keeps for content-length). Node builds
+ * `response.headers` lazily, on first read: reading it here would make every response pay for an
+ * object the app may never ask for.
+ */
+function rawHeader(raw: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    const key = raw[i]!;
+    if (key.length === name.length && key.toLowerCase() === name) return raw[i + 1];
+  }
+  return undefined;
 }
 
 /**

@@ -1,3 +1,5 @@
+import { defaultRedactor } from '@agentrace/decorators';
+
 /** The conventions' list of signed-URL query parameters whose values are secrets. */
 export const DEFAULT_REDACTED_QUERY_PARAMS: readonly string[] = [
   'sig',
@@ -12,6 +14,18 @@ export const DEFAULT_REDACTED_QUERY_PARAMS: readonly string[] = [
 const REDACTED = 'REDACTED';
 
 /**
+ * Beyond the conventions' list, a query parameter is a secret when its name is one by the key rule of
+ * captured values (`token`, `access_token`, `api_key`, `apikey`, `client_secret`, `password`, ...), or
+ * is `key` (Google and many other APIs take their API key as `?key=`).
+ */
+function isSecretParam(name: string, params: ReadonlySet<string>): boolean {
+  return params.has(name) || name.toLowerCase() === 'key' || defaultRedactor.isSecretKey(name);
+}
+
+/** Words that may make a parameter name secret by that rule: a cheap pre-check, never a miss. */
+const SECRET_NAME_WORDS = 'key|pass|secret|auth|cookie|credential|token|pwd|signature|jwt|session|sid|pin|otp|cvv|cvc|ssn|card|bearer';
+
+/**
  * Replaces the values of secret query parameters by `REDACTED`. Works on the raw string so the rest
  * of the query stays byte for byte what was sent; returns the input itself when nothing matches.
  */
@@ -23,7 +37,7 @@ export function redactQuery(query: string, params: ReadonlySet<string>): string 
     const part = parts[i]!;
     const eq = part.indexOf('=');
     if (eq === -1) continue;
-    if (params.has(safeDecode(part.slice(0, eq)))) {
+    if (isSecretParam(safeDecode(part.slice(0, eq)), params)) {
       parts[i] = `${part.slice(0, eq)}=${REDACTED}`;
       changed = true;
     }
@@ -67,7 +81,7 @@ export function mayNeedRedaction(url: string, params: ReadonlySet<string>): bool
   let re = quickChecks.get(params);
   if (re === undefined) {
     const names = [...params].map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-    re = new RegExp(`[?&](?:${names.join('|')}|[^&=]*%)[^&=]*=`, 'i');
+    re = new RegExp(`[?&](?:${names.join('|')}|[^&=]*(?:${SECRET_NAME_WORDS})|[^&=]*%)[^&=]*=`, 'i');
     quickChecks.set(params, re);
   }
   return re.test(url) || url.includes('@');

@@ -31,14 +31,15 @@ export interface HttpInstrumentationOptions {
    * else `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`, else `http://localhost:4318/v1/traces`.
    */
   exporterUrl?: string | readonly string[];
-  /** Request headers recorded as `http.request.header.<name>`. Default: none. Credentials headers are never recorded. */
+  /** Request headers recorded as `http.request.header.<name>`. Default: none. Credentials headers (by name) are never recorded; values are masked. */
   requestHeaders?: readonly string[];
   /** Response headers recorded as `http.response.header.<name>`. Default: none. `set-cookie` is never recorded. */
   responseHeaders?: readonly string[];
   /**
    * Query parameters whose values become `REDACTED` in `url.full` and `url.query`, added to the
    * conventions' list (`sig`, `Signature`, `AWSAccessKeyId`, `X-Goog-Signature`, `X-Amz-Signature`,
-   * `X-Amz-Credential`, `X-Amz-Security-Token`). Default: none added.
+   * `X-Amz-Credential`, `X-Amz-Security-Token`) and to names that are secrets by the decorators' key
+   * rule (`token`, `api_key`, `client_secret`, ...) or `key`. Default: none added.
    */
   redactedQueryParams?: readonly string[];
   /** `gen_ai.*` attributes on calls to OpenAI-compatible and Anthropic APIs. Default true. */

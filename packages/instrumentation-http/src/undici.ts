@@ -10,14 +10,14 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import { AsyncResource, executionAsyncId } from 'node:async_hooks';
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { declaredLength, finishClientSpan, recordStatus, type ClientRecord } from './client-span.js';
+import { declaredLength, finishClientSpan, newClientRecord, recordStatus, type ClientRecord } from './client-span.js';
 import { reportOnce } from './diagnostics.js';
-import { BodyCollector, detectGenAiCall, genAiStartAttributes, isJson, requestModel } from './genai.js';
+import { BodyCollector, genAiStartAttributes, isJson, requestModel } from './genai.js';
 import { captureHeaders } from './headers.js';
 import type { ResolvedHttpConfig } from './internal-types.js';
-import { redactUrl } from './redact.js';
 import { ATTR_GEN_AI_REQUEST_MODEL } from './semconv.js';
 import { normalizeMethod, runAttributes, spanName, withCorrelationBaggage } from './span-common.js';
+import { targetOf } from './targets.js';
 import { splitAuthority } from './url-parts.js';
 
 /** What undici publishes of a request (the fields we read; undici 6 and 7 alike). */
@@ -153,13 +153,15 @@ export function instrumentUndici(cfg: ResolvedHttpConfig): () => void {
   const onSendHeaders: Subscriber = (message) => {
     const { request, socket } = message as { request: TracedRequest; socket: { alpnProtocol?: unknown } };
     const record = request[kRecord];
-    if (record !== undefined) record.span.setAttribute(ATTR_NETWORK_PROTOCOL_VERSION, socket?.alpnProtocol === 'h2' ? '2' : '1.1');
+    // Kept until the response headers, to be set with the status in one call.
+    if (record !== undefined) record.protocolVersion = socket?.alpnProtocol === 'h2' ? '2' : '1.1';
   };
   const onHeaders: Subscriber = (message) => {
     const { request, response } = message as { request: TracedRequest; response: UndiciResponse };
     const record = request[kRecord];
     if (record === undefined || record.done) return;
     const attributes: Attributes = {};
+    if (record.protocolVersion !== undefined) attributes[ATTR_NETWORK_PROTOCOL_VERSION] = record.protocolVersion;
     recordStatus(record, response.statusCode, attributes);
     record.declaredSize = declaredLength(responseHeader(response, 'content-length'));
     if (cfg.responseHeaders.length > 0) {
@@ -194,7 +196,12 @@ export function instrumentUndici(cfg: ResolvedHttpConfig): () => void {
   const onError: Subscriber = (message) => {
     const { request, error } = message as { request: TracedRequest; error: unknown };
     const record = request[kRecord];
-    if (record !== undefined) finishClientSpan(record, error);
+    if (record === undefined) return;
+    // Failed after the headers went out but before a response: the version is still known.
+    if (!record.responded && !record.done && record.protocolVersion !== undefined) {
+      record.span.setAttribute(ATTR_NETWORK_PROTOCOL_VERSION, record.protocolVersion);
+    }
+    finishClientSpan(record, error);
   };
   const subscribers: [string, Subscriber][] = [
     ['undici:request:create', onCreate],
@@ -219,19 +226,19 @@ function startUndiciSpan(cfg: ResolvedHttpConfig, request: TracedRequest): void 
   // Already propagated: the official instrumentation (subscribed before us) or the caller by hand.
   if (hasHeader(request.headers, 'traceparent') || officialUndiciInstrumentation()) return;
   const url = request.origin + request.path;
-  if (cfg.ignoreOutgoing(method, url)) return;
-  const { address, port } = originParts(request.origin);
+  const target = targetOf(cfg, url, request.path, () => originParts(request.origin));
+  if (target.isExport || cfg.ignoreOutgoingByUser(method, url)) return;
   const m = normalizeMethod(method);
   const attributes: Attributes = {
     [ATTR_HTTP_REQUEST_METHOD]: m,
-    [ATTR_URL_FULL]: redactUrl(url, cfg.redactedQueryParams),
-    [ATTR_SERVER_ADDRESS]: address,
-    [ATTR_SERVER_PORT]: port,
+    [ATTR_URL_FULL]: target.urlFull,
+    [ATTR_SERVER_ADDRESS]: target.address,
+    [ATTR_SERVER_PORT]: target.port,
   };
   if (m === '_OTHER') attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = method;
   const run = runAttributes(cfg, ctx);
   if (run !== undefined) Object.assign(attributes, run);
-  const genAi = cfg.genAi ? detectGenAiCall(address, request.path) : undefined;
+  const genAi = target.genAi;
   let modelSeen = false;
   if (genAi !== undefined) {
     genAiStartAttributes(genAi, attributes);
@@ -248,7 +255,7 @@ function startUndiciSpan(cfg: ResolvedHttpConfig, request: TracedRequest): void 
   propagation.inject(trace.setSpan(withCorrelationBaggage(ctx, run), span), carrier);
   for (const key in carrier) addHeader(request, key, carrier[key]!);
   if (!span.isRecording()) return;
-  const record: ClientRecord = { span, done: false, responded: false };
+  const record = newClientRecord(span);
   if (genAi !== undefined) {
     record.genAi = genAi;
     record.modelSeen = modelSeen;

@@ -14,7 +14,7 @@ beforeAll(async () => {
   tracing = setupTracing();
   handle = instrumentHttp({
     server: false,
-    requestHeaders: ['X-Request-Id', 'Authorization', 'cookie', 'x-api-key'],
+    requestHeaders: ['X-Request-Id', 'Authorization', 'cookie', 'x-api-key', 'x-goog-api-key', 'X-Auth-Token', 'x-debug', 'baggage'],
     responseHeaders: ['x-answer', 'set-cookie'],
     redactedQueryParams: ['token'],
   });
@@ -52,6 +52,32 @@ describe.each<ClientName>(['fetch', 'undici', 'node:http'])('%s', (client) => {
     const keys = Object.keys(span.attributes).join(' ');
     expect(keys).not.toMatch(/authorization|cookie|x-api-key/);
     expect(JSON.stringify(span.attributes)).not.toMatch(/sk-secret|session=abc|key-1|a=b/);
+  });
+});
+
+describe.each<ClientName>(['fetch', 'undici', 'node:http'])('%s, beyond the conventions', (client) => {
+  it('redacts query parameters named like credentials (and `key`), not their look-alikes', async () => {
+    await get(client, `${server.origin}/echo?access_token=a1&api_key=a2&apikey=a3&key=a4&client_secret=a5&password=a6&max_tokens=9&keyword=otel`);
+    const span = await clientSpan();
+    expect(span.attributes['url.full']).toBe(
+      `${server.origin}/echo?access_token=REDACTED&api_key=REDACTED&apikey=REDACTED&key=REDACTED&client_secret=REDACTED&password=REDACTED&max_tokens=9&keyword=otel`,
+    );
+  });
+
+  it('never records headers named like credentials, and masks secrets in the values it records', async () => {
+    await get(client, `${server.origin}/echo`, {
+      headers: {
+        'x-goog-api-key': 'AIza-goog-1',
+        'x-auth-token': 'auth-tok-1',
+        'x-debug': 'forwarded Bearer abcdefghijklmnop',
+        baggage: 'tenant.id=t1,auth_token=bag-tok-1',
+      },
+    });
+    const span = await clientSpan();
+    expect(Object.keys(span.attributes).join(' ')).not.toMatch(/goog|auth-token/);
+    expect(span.attributes['http.request.header.x-debug']).toEqual(['forwarded Bearer [REDACTED]']);
+    expect(span.attributes['http.request.header.baggage']).toEqual(['tenant.id=t1,auth_token=[REDACTED]']);
+    expect(JSON.stringify(span.attributes)).not.toMatch(/goog-1|auth-tok-1|abcdefghijklmnop|bag-tok-1/);
   });
 });
 

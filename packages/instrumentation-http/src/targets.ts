@@ -1,0 +1,46 @@
+import { detectGenAiCall, type GenAiCall } from './genai.js';
+import type { ResolvedHttpConfig } from './internal-types.js';
+import { redactUrl } from './redact.js';
+
+/** What a request URL alone says about the request: the same for every request to that URL. */
+export interface Target {
+  /** `url.full`, redacted. */
+  urlFull: string;
+  address: string;
+  port: number;
+  /** True for the trace exporter's own URL, never traced. */
+  isExport: boolean;
+  /** Set for a well-known model API call. */
+  genAi: GenAiCall | undefined;
+}
+
+/** Bounds the cache when URLs vary (query strings); a full cache is simply emptied. */
+const MAX_TARGETS = 512;
+
+/**
+ * The target of `url`, worked out once per URL and configuration: an agent, like a keep-alive loop,
+ * calls the same few URLs over and over, and redaction, exporter matching and address parsing are
+ * pure string work whose cost per request shows next to a loopback round trip. User ignore rules
+ * are not cached (a predicate may answer differently each time).
+ */
+export function targetOf(
+  cfg: ResolvedHttpConfig,
+  url: string,
+  path: string,
+  locate: () => { address: string; port: number },
+): Target {
+  let target = cfg.targets.get(url);
+  if (target === undefined) {
+    const { address, port } = locate();
+    target = {
+      urlFull: redactUrl(url, cfg.redactedQueryParams),
+      address,
+      port,
+      isExport: cfg.isExportUrl(url),
+      genAi: cfg.genAi ? detectGenAiCall(address, path) : undefined,
+    };
+    if (cfg.targets.size >= MAX_TARGETS) cfg.targets.clear();
+    cfg.targets.set(url, target);
+  }
+  return target;
+}
