@@ -6,6 +6,8 @@ import type { BatchOptions, DropCounts, ExportStats } from './types.js';
 /** Backoff after a failed export: doubles from 1 s to at most 30 s, ±20% jitter. */
 const BACKOFF_FIRST_MS = 1000;
 const BACKOFF_MAX_MS = 30_000;
+/** Spans per export while exports fail (probes). */
+const PROBE_BATCH = 64;
 /** While exports fail, the queue admits this fraction of its bounds: an outage may last, a burst does not. */
 const FAILING_FRACTION = 8;
 /** Estimated bytes of a span beyond its strings: the objects, ids, times, resource and scope references. */
@@ -262,7 +264,9 @@ export class AccountingBatchProcessor implements SpanProcessor {
   private exportNext(): Promise<void> {
     if (this.exporting) return this.exporting;
     if (!this.queue.length) return Promise.resolve();
-    const batch = this.queue.splice(0, this.batchLimit);
+    // While the endpoint fails, a retry is a small probe: serializing a full batch for a request that
+    // is likely refused would block the agent's event loop for nothing. Full batches resume on success.
+    const batch = this.queue.splice(0, this.failures ? Math.min(this.batchLimit, PROBE_BATCH) : this.batchLimit);
     const sizes = this.sizes.splice(0, batch.length);
     for (const n of sizes) this.queuedBytes -= n;
     this.inFlight = batch;
