@@ -76,16 +76,18 @@ function buildProcessors(config: ResolvedConfig): { all: SpanProcessor[]; batche
   return { all, batches };
 }
 
+const NO_STATS: ExportStats = {
+  exported: 0,
+  pending: 0,
+  pendingBytes: 0,
+  dropped: { queueFull: 0, exportFailed: 0, exportTimeout: 0, shutdown: 0, total: 0 },
+  limited: { attributes: 0, events: 0, links: 0 },
+  consecutiveFailures: 0,
+  failedExports: 0,
+};
+
 function sumStats(batches: AccountingBatchProcessor[]): ExportStats {
-  const total: ExportStats = {
-    exported: 0,
-    pending: 0,
-    pendingBytes: 0,
-    dropped: { queueFull: 0, exportFailed: 0, exportTimeout: 0, shutdown: 0, total: 0 },
-    limited: { attributes: 0, events: 0, links: 0 },
-    consecutiveFailures: 0,
-    failedExports: 0,
-  };
+  const total = structuredClone(NO_STATS);
   for (const b of batches) {
     const s = b.stats();
     total.exported += s.exported;
@@ -98,16 +100,6 @@ function sumStats(batches: AccountingBatchProcessor[]): ExportStats {
   }
   return total;
 }
-
-const NO_STATS: ExportStats = {
-  exported: 0,
-  pending: 0,
-  pendingBytes: 0,
-  dropped: { queueFull: 0, exportFailed: 0, exportTimeout: 0, shutdown: 0, total: 0 },
-  limited: { attributes: 0, events: 0, links: 0 },
-  consecutiveFailures: 0,
-  failedExports: 0,
-};
 
 function disabledHandle(config: ResolvedConfig | undefined): TracerHandle {
   const handle: TracerHandle = {
