@@ -1,7 +1,7 @@
 import { type Attributes, type Span, context, createContextKey, SpanKind, trace } from '@opentelemetry/api';
 import { type BacklogSource, backlogSource, recordBacklog } from './backlog.js';
 import type { BullFlowJob, BullJob, BullJobOpts, BullMQModuleLike, BullMQState, BullQueueBase } from './internal-types.js';
-import { getTracer, injectCarrier, recordFailure, reportOnce, runHook, startConsumerSpan } from './messaging.js';
+import { endWhenSettled, getTracer, injectCarrier, recordFailure, reportOnce, runHook, startConsumerSpan } from './messaging.js';
 import {
   ATTR_AGENTRACE_CONSUMER_CONCURRENCY,
   ATTR_AGENTRACE_CONSUMER_IN_FLIGHT,
@@ -210,25 +210,6 @@ function wrapAdd(original: Fn, state: BullMQState): Fn {
   };
 }
 
-/** Ends `span` when `result` settles (now if it is not a promise), recording a rejection; returns what the caller gets. */
-function endWhenSettled(span: Span, result: unknown, onResult?: (span: Span, value: unknown) => void): unknown {
-  if (!result || typeof (result as { then?: unknown }).then !== 'function') {
-    span.end();
-    return result;
-  }
-  return (result as Promise<unknown>).then(
-    (value) => {
-      if (onResult) onResult(span, value);
-      span.end();
-      return value;
-    },
-    (error: unknown) => {
-      recordFailure(span, error);
-      span.end();
-      throw error;
-    },
-  );
-}
 
 function wrapAddBulk(original: Fn, state: BullMQState): Fn {
   return function addBulk(this: BullQueueBase, jobs: unknown, ...rest: unknown[]) {

@@ -1,5 +1,5 @@
 import { type Context, type Span, context, SpanKind, trace } from '@opentelemetry/api';
-import { getTracer, isThenable, recordFailure, reportOnce } from './messaging.js';
+import { endWhenSettled, getTracer, recordFailure, reportOnce } from './messaging.js';
 import {
   ATTR_AGENTRACE_MESSAGING_WAIT_MS,
   ATTR_MESSAGING_DESTINATION_NAME,
@@ -54,22 +54,7 @@ export function bindToEnqueuer<F extends (...args: any[]) => unknown>(task: F, o
         span.end();
         throw error;
       }
-      if (isThenable(result)) {
-        // Chained, not a side chain: a rejection nobody handles stays unhandled, with the same error.
-        return result.then(
-          (value) => {
-            span.end();
-            return value;
-          },
-          (error: unknown) => {
-            recordFailure(span, error);
-            span.end();
-            throw error;
-          },
-        );
-      }
-      span.end();
-      return result;
+      return endWhenSettled(span, result);
     });
   };
   return bound as unknown as F;

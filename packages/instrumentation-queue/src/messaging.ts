@@ -124,3 +124,24 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
     return false;
   }
 }
+
+/** Ends `span` when `result` settles (now if it is not a promise), recording a rejection; returns what the caller gets. */
+export function endWhenSettled(span: Span, result: unknown, onResult?: (span: Span, value: unknown) => void): unknown {
+  if (!isThenable(result)) {
+    span.end();
+    return result;
+  }
+  // Chained, not a side chain: a rejection nobody handles stays unhandled, with the same error.
+  return result.then(
+    (value) => {
+      if (onResult) onResult(span, value);
+      span.end();
+      return value;
+    },
+    (error: unknown) => {
+      recordFailure(span, error);
+      span.end();
+      throw error;
+    },
+  );
+}
