@@ -8,7 +8,8 @@ export default defineConfig({
     // Tests run against the sources of every workspace package, so no build is needed between edits.
     alias: [
       { find: /^@agentrace\/testing\/vitest$/, replacement: `${packages}testing/src/vitest.ts` },
-      { find: /^@agentrace\/(tracer|decorators|testing|state|instrumentation-http|instrumentation-queue)$/, replacement: `${packages}$1/src/index.ts` },
+      { find: /^@agentrace\/core\/jaeger$/, replacement: `${packages}core/src/jaeger/index.ts` },
+      { find: /^@agentrace\/(core|tracer|decorators|testing|state|instrumentation-http|instrumentation-queue)$/, replacement: `${packages}$1/src/index.ts` },
     ],
   },
   test: {

@@ -4,7 +4,8 @@
 // what is exported is capped (with a truncation marker where the value exceeded the caps), and running
 // the corpus again and again does not grow the heap.
 import { context, trace } from '@opentelemetry/api';
-import { getRunAttributes, correlationId, sanitizeAttributes, traced, withRunAttributes } from '@agentrace/decorators';
+import { sanitizeAttributes } from '@agentrace/core';
+import { getRunAttributes, correlationId, traced, withRunAttributes } from '@agentrace/decorators';
 import { guardedWrite, recordState, sampleState, trackRead, trackWrite, EVENT_STATE_SNAPSHOT } from '@agentrace/state';
 import { hostileValues, setupTracing, type HostileValue, type TestTracing } from '@agentrace/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -1,4 +1,5 @@
-import { diag, type Attributes } from '@opentelemetry/api';
+import { type Attributes } from '@opentelemetry/api';
+import { reporter } from './report.js';
 import type { AgentInfo } from './internal-types.js';
 import { ATTR_GEN_AI_AGENT_DESCRIPTION, ATTR_GEN_AI_AGENT_ID } from './semconv.js';
 import type { AgentOptions } from './types.js';
@@ -18,8 +19,7 @@ export function makeAgentInfo(options: string | AgentOptions | undefined, fallba
     if (typeof options.id === 'string') attributes[ATTR_GEN_AI_AGENT_ID] = options.id;
     if (typeof options.description === 'string') attributes[ATTR_GEN_AI_AGENT_DESCRIPTION] = options.description;
   } else if (options !== undefined) {
-    diag.error(
-      `@agentrace/decorators: the agent name must be a non-empty string or { name, id?, description? }; got ${String(options)}. Using "${fallbackName}".`,
+    reporter.error(`the agent name must be a non-empty string or { name, id?, description? }; got ${String(options)}. Using "${fallbackName}".`,
     );
   }
   return Object.freeze({ name, runSpanName: `invoke_agent ${name}`, attributes: Object.freeze(attributes) });

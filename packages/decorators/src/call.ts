@@ -1,7 +1,7 @@
 import { SpanStatusCode, type Context, type Span, type Tracer } from '@opentelemetry/api';
-import type { RunScope } from './correlation.js';
+import type { RunScope } from '@agentrace/core';
 import type { AttemptHost } from './retry.js';
-import { sanitizeAttributes } from './capture.js';
+import { sanitizeAttributes } from '@agentrace/core';
 import { captureOutput } from './capture-site.js';
 import { config } from './config.js';
 import { recordError } from './errors.js';

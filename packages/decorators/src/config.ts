@@ -1,25 +1,16 @@
-import { diag } from '@opentelemetry/api';
+import { setBaggageAllowlist } from '@agentrace/core';
 import { configureCapture, resetCaptureConfig } from './capture.js';
+import { reporter } from './report.js';
 import type { DecoratorsConfig } from './types.js';
 
 /** The process-wide settings after validation; read on the hot path, so plain fields. */
 export interface ResolvedConfig {
-  baggageAllowlist: ReadonlySet<string>;
   longOpenWarningMs: number;
   streamIdleTimeoutMs: number;
 }
 
-export const DEFAULT_BAGGAGE_ALLOWLIST: readonly string[] = [
-  'user.id',
-  'session.id',
-  'tenant.id',
-  'enduser.id',
-  'gen_ai.conversation.id',
-];
-
 function defaults(): ResolvedConfig {
   return {
-    baggageAllowlist: new Set(DEFAULT_BAGGAGE_ALLOWLIST),
     longOpenWarningMs: 120_000,
     streamIdleTimeoutMs: 300_000,
   };
@@ -31,7 +22,7 @@ function positive(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value === 'number' && value > 0 && Number.isFinite(value)) return value;
   if (value === 0 || value === Infinity) return Infinity;
-  diag.error(`@agentrace/decorators: option ${name} must be a positive number of milliseconds (or 0 to turn it off); got ${String(value)}. Keeping ${fallback}.`);
+  reporter.error(`option ${name} must be a positive number of milliseconds (or 0 to turn it off); got ${String(value)}. Keeping ${fallback}.`);
   return fallback;
 }
 
@@ -43,9 +34,9 @@ export function configureDecorators(options: DecoratorsConfig = {}): void {
   const next: ResolvedConfig = { ...config };
   if (options.baggageAllowlist !== undefined) {
     if (Array.isArray(options.baggageAllowlist) && options.baggageAllowlist.every((k) => typeof k === 'string')) {
-      next.baggageAllowlist = new Set(options.baggageAllowlist);
+      setBaggageAllowlist(options.baggageAllowlist);
     } else {
-      diag.error('@agentrace/decorators: option baggageAllowlist must be an array of attribute names; ignored.');
+      reporter.error(`option baggageAllowlist must be an array of attribute names; got ${typeof options.baggageAllowlist}. Ignored.`);
     }
   }
   next.longOpenWarningMs = positive('longOpenWarningMs', options.longOpenWarningMs, config.longOpenWarningMs);
@@ -57,5 +48,6 @@ export function configureDecorators(options: DecoratorsConfig = {}): void {
 /** Back to the defaults (tests). */
 export function resetDecoratorsConfig(): void {
   config = defaults();
+  setBaggageAllowlist(undefined);
   resetCaptureConfig();
 }

@@ -1,4 +1,5 @@
-import { diag } from '@opentelemetry/api';
+
+import { reporter } from './report.js';
 import { makeAgentInfo, registerAgent } from './agent-registry.js';
 import type { Operation } from './internal-types.js';
 import { makeSpec } from './spec.js';
@@ -31,7 +32,7 @@ function methodDecorator(operation: Operation, options: unknown, decoratorName: 
   return function (target: unknown, context: unknown, descriptor?: PropertyDescriptor): any {
     if (isStandardContext(context)) {
       if (context.kind !== 'method' || typeof target !== 'function') {
-        diag.error(`@agentrace/decorators: @${decoratorName}() goes on a method; "${String(context.name)}" is a ${context.kind}. Left undecorated.`);
+        reporter.error(`@${decoratorName}() goes on a method; "${String(context.name)}" is a ${context.kind}. Left undecorated.`);
         return undefined;
       }
       return createTracedFunction(makeSpec(operation, target as (...a: any[]) => unknown, String(context.name), options, true));
@@ -40,7 +41,7 @@ function methodDecorator(operation: Operation, options: unknown, decoratorName: 
       descriptor.value = createTracedFunction(makeSpec(operation, descriptor.value, String(context), options, true));
       return descriptor;
     }
-    diag.error(`@agentrace/decorators: @${decoratorName}() goes on a method; "${String(context)}" is not one. Left undecorated.`);
+    reporter.error(`@${decoratorName}() goes on a method; "${String(context)}" is not one. Left undecorated.`);
     return descriptor;
   } as TracingMethodDecorator;
 }
@@ -52,7 +53,7 @@ function methodDecorator(operation: Operation, options: unknown, decoratorName: 
 export function agent(nameOrOptions: string | AgentOptions): TracingClassDecorator {
   return function (target: Function, context?: unknown): void {
     if (typeof target !== 'function' || (isStandardContext(context) && context.kind !== 'class') || (context !== undefined && !isStandardContext(context))) {
-      diag.error('@agentrace/decorators: @agent() goes on a class. Ignored.');
+      reporter.error('@agent() goes on a class. Ignored.');
       return;
     }
     registerAgent(target, makeAgentInfo(nameOrOptions, target.name || 'agent'));

@@ -1,5 +1,5 @@
 import { context, isSpanContextValid, trace, type Context } from '@opentelemetry/api';
-import { correlationId as activeCorrelationId, scopeOf } from './correlation.js';
+import { correlationId as activeCorrelationId, scopeOf } from '@agentrace/core';
 
 /**
  * Fields that tie a log record to its trace. Names follow the OTel log data model (as the official

@@ -1,4 +1,5 @@
-import { diag, type Span } from '@opentelemetry/api';
+import { type Span } from '@opentelemetry/api';
+import { reporter } from './report.js';
 import { config } from './config.js';
 
 /**
@@ -34,8 +35,7 @@ function sweep(): void {
     entry.warned = true;
     const { traceId, spanId } = entry.span.spanContext();
     // A hung await is the commonest agent bug: say which span, once.
-    diag.warn(
-      `@agentrace/decorators: span "${entry.spanName}" (trace ${traceId}, span ${spanId}) has been open for ${now - entry.startMs} ms (longOpenWarningMs ${bound}); an await may be hung.`,
+    reporter.warn(`span "${entry.spanName}" (trace ${traceId}, span ${spanId}) has been open for ${now - entry.startMs} ms (longOpenWarningMs ${bound}); an await may be hung.`,
     );
   }
 }

@@ -1,7 +1,8 @@
-import { context, diag, SpanKind, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
-import { recordError, errorType, isAbortError } from './errors.js';
+import { context, SpanKind, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { errorType, isAbortError, isThenable } from '@agentrace/core';
+import { recordError } from './errors.js';
 import type { NormalizedRetry, Spec } from './internal-types.js';
-import { safeCall } from './report.js';
+import { safeCall, reporter } from './report.js';
 import { ATTR_ERROR_TYPE, ATTR_RETRY_ATTEMPT, ATTR_RETRY_BACKOFF_MS, EVENT_RETRY } from './semconv.js';
 import type { RetryPolicy } from './types.js';
 
@@ -13,7 +14,7 @@ export function normalizeRetry(option: RetryPolicy | number | undefined, where: 
   const policy: RetryPolicy | null = typeof option === 'number' ? { attempts: option } : option;
   const attempts = typeof policy === 'object' && policy !== null ? (policy.attempts ?? DEFAULT_ATTEMPTS) : NaN;
   if (typeof policy !== 'object' || policy === null || !Number.isInteger(attempts) || attempts < 1) {
-    diag.error(`@agentrace/decorators: option retry of "${where}" must be a number of attempts (integer >= 1) or { attempts, backoff, retryOn }; got ${String(typeof option === 'object' ? JSON.stringify(option) : option)}. Retries are off for it.`);
+    reporter.error(`option retry of "${where}" must be a number of attempts (integer >= 1) or { attempts, backoff, retryOn }; got ${String(typeof option === 'object' ? JSON.stringify(option) : option)}. Retries are off for it.`);
     return undefined;
   }
   return {
@@ -37,10 +38,6 @@ export interface AttemptHost {
 
 function apply(fn: (...a: any[]) => unknown, self: unknown, args: unknown[]): unknown {
   return fn.apply(self, args);
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

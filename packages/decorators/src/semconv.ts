@@ -1,3 +1,5 @@
+export { ATTR_CORRELATION_ID, ATTR_ERROR_TYPE, ATTR_GEN_AI_AGENT_NAME } from '@agentrace/core';
+
 // Attribute and event names this package writes. The GenAI ones are copied from the incubating OTel
 // semantic conventions (gen-ai agent and tool spans), as OTel advises for incubating names, so a
 // rename upstream never breaks a build here. `error.type` is stable; it is copied to keep the
@@ -5,7 +7,6 @@
 
 /** The GenAI operation: `invoke_agent` for a run, `execute_tool` for a tool call. */
 export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
-export const ATTR_GEN_AI_AGENT_NAME = 'gen_ai.agent.name';
 export const ATTR_GEN_AI_AGENT_ID = 'gen_ai.agent.id';
 export const ATTR_GEN_AI_AGENT_DESCRIPTION = 'gen_ai.agent.description';
 export const ATTR_GEN_AI_CONVERSATION_ID = 'gen_ai.conversation.id';
@@ -19,12 +20,8 @@ export const GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL = 'execute_tool';
 /** `gen_ai.tool.type` for a tool the agent runs in process. */
 export const GEN_AI_TOOL_TYPE_VALUE_FUNCTION = 'function';
 
-/** Stable: the class of error a span ended with. */
-export const ATTR_ERROR_TYPE = 'error.type';
 
 // agentrace's own names (no convention covers them).
-/** The run's correlation id: a span attribute and the baggage key that carries it across processes. */
-export const ATTR_CORRELATION_ID = 'agentrace.correlation_id';
 /** 1-based attempt number on each attempt span of a retried step. */
 export const ATTR_RETRY_ATTEMPT = 'agentrace.retry.attempt';
 /** Milliseconds waited before the next attempt, on the `retry` event. */

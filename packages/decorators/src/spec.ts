@@ -1,4 +1,5 @@
-import { diag, type Attributes } from '@opentelemetry/api';
+import { type Attributes } from '@opentelemetry/api';
+import { reporter } from './report.js';
 import { makeAgentInfo } from './agent-registry.js';
 import { createCapture, type Capture } from './capture.js';
 import type { AgentInfo, Operation, Shape, Spec } from './internal-types.js';
@@ -34,7 +35,7 @@ export function shapeOf(fn: Function): Shape {
 function validOptions(options: unknown, where: string): TracedOptions {
   if (options === undefined) return {};
   if (typeof options === 'object' && options !== null) return options as TracedOptions;
-  diag.error(`@agentrace/decorators: options of "${where}" must be an object; got ${String(options)}. Using defaults.`);
+  reporter.error(`options of "${where}" must be an object; got ${String(options)}. Using defaults.`);
   return {};
 }
 

@@ -1,4 +1,5 @@
-import { diag, type Span } from '@opentelemetry/api';
+import { type Span } from '@opentelemetry/api';
+import { reporter } from './report.js';
 import { makeSpec } from './spec.js';
 import type { TraceOptions, TracedOptions } from './types.js';
 import { createTracedFunction } from './wrap.js';
@@ -10,7 +11,7 @@ import { createTracedFunction } from './wrap.js';
  */
 export function traced<F extends (...args: any[]) => any>(name: string, fn: F, options?: TracedOptions): F {
   if (typeof fn !== 'function') {
-    diag.error(`@agentrace/decorators: traced("${String(name)}", fn) needs a function; got ${typeof fn}. Returned as is.`);
+    reporter.error(`traced("${String(name)}", fn) needs a function; got ${typeof fn}. Returned as is.`);
     return fn;
   }
   const opts: TracedOptions = typeof options === 'object' && options !== null ? options : {};
@@ -25,7 +26,7 @@ export function traced<F extends (...args: any[]) => any>(name: string, fn: F, o
  */
 export function withSpan<T>(name: string, fn: (span: Span) => T, options?: TraceOptions): T {
   if (typeof fn !== 'function') {
-    diag.error(`@agentrace/decorators: withSpan("${String(name)}", fn) needs a function; got ${typeof fn}.`);
+    reporter.error(`withSpan("${String(name)}", fn) needs a function; got ${typeof fn}.`);
     return undefined as T;
   }
   const opts = typeof options === 'object' && options !== null ? options : {};

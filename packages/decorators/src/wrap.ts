@@ -1,11 +1,11 @@
-import { context, diag, SpanKind, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { context, SpanKind, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { Call } from './call.js';
-import { sanitizeAttributes } from './capture.js';
+import { sanitizeAttributes } from '@agentrace/core';
 import { captureInputs } from './capture-site.js';
-import { deriveScope, enterScope, generateCorrelationId, scopeOf, type RunScope } from './correlation.js';
+import { deriveScope, enterScope, generateCorrelationId, scopeOf, type RunScope } from '@agentrace/core';
 import { agentOf, defaultAgentOf } from './agent-registry.js';
 import type { AgentInfo, Spec } from './internal-types.js';
-import { safeCall } from './report.js';
+import { safeCall, reporter } from './report.js';
 import { callWithRetry } from './retry.js';
 import { ATTR_GEN_AI_CONVERSATION_ID, ATTR_GEN_AI_TOOL_CALL_ID } from './semconv.js';
 import { chainPromise, settleResult, traceIterator } from './span-lifecycle.js';
@@ -113,7 +113,7 @@ function invoke(spec: Spec, tracer: Tracer, self: unknown, args: unknown[]): unk
     // A broken SDK or a hostile argument must not break the agent: report once, run undecorated.
     if (!internalErrorReported) {
       internalErrorReported = true;
-      diag.error(`@agentrace/decorators: starting the span for "${spec.functionName}" failed (${String(error)}); calls run untraced when this happens. Reported once.`);
+      reporter.error(`starting the span for "${spec.functionName}" failed (${String(error)}); calls run untraced when this happens. Reported once.`);
     }
     return spec.passSpan ? spec.fn.call(self, NON_RECORDING_SPAN) : spec.fn.apply(self, args);
   }

@@ -4,9 +4,7 @@
 import fc from 'fast-check';
 import { hostileValues } from '@agentrace/testing';
 import { describe, expect, it } from 'vitest';
-import { sanitizeAttributes } from '../src/capture.js';
-import { createRedactor, redactValue, REDACTED } from '../src/redact.js';
-import { capString, serializeValue, utf8Length } from '../src/serialize.js';
+import { capString, createRedactor, redactValue, REDACTED, sanitizeAttributes, serializeValue, utf8Length } from '@agentrace/core';
 
 const corpus = hostileValues().map((h) => ({ name: h.name, exceedsCaps: h.exceedsCaps === true, value: h.make() }));
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

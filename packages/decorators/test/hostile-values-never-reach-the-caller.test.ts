@@ -2,10 +2,11 @@
 // with capture fully on, as argument, result and thrown object, and through the attribute mappers.
 // The caller must see exactly what the undecorated function gives, and what is recorded stays capped.
 import { createHostileProbe, hostileValues, setupTracing, type TestTracing } from '@agentrace/testing';
-import { configureCapture, resetCaptureConfig, traced } from '@agentrace/decorators';
+import { configureCapture, traced } from '@agentrace/decorators';
+import { resetCaptureConfig } from '../src/capture.js';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SERIALIZE_DEFAULTS, utf8Length } from '../src/serialize.js';
+import { SERIALIZE_DEFAULTS, utf8Length } from '@agentrace/core';
 
 /** The caps of captured values: the serializer's defaults (8192 UTF-8 bytes per attribute value). */
 const MAX_BYTES = SERIALIZE_DEFAULTS.maxBytes;

@@ -1,4 +1,4 @@
-import { redactException } from '@agentrace/decorators';
+import { redactException } from '@agentrace/core';
 import { SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
 import { genAiResponseAttributes, type BodyCollector, type GenAiCall } from './genai.js';

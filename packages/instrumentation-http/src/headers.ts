@@ -1,4 +1,4 @@
-import { defaultRedactor } from '@agentrace/decorators';
+import { defaultRedactor } from '@agentrace/core';
 import type { Attributes } from '@opentelemetry/api';
 import { reportOnce } from './diagnostics.js';
 

@@ -1,4 +1,4 @@
-import { defaultRedactor } from '@agentrace/decorators';
+import { defaultRedactor } from '@agentrace/core';
 
 /** The conventions' list of signed-URL query parameters whose values are secrets. */
 export const DEFAULT_REDACTED_QUERY_PARAMS: readonly string[] = [

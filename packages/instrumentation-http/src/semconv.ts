@@ -26,4 +26,4 @@ export const ATTR_GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
 export const ATTR_AGENTRACE_HTTP_ABORTED = 'agentrace.http.aborted';
 
 /** agentrace: the run's correlation id, as a span attribute and as a baggage key. */
-export const ATTR_AGENTRACE_CORRELATION_ID = 'agentrace.correlation_id';
+export { ATTR_CORRELATION_ID as ATTR_AGENTRACE_CORRELATION_ID } from '@agentrace/core';

@@ -1,4 +1,4 @@
-import { getRunAttributes } from '@agentrace/decorators';
+import { getRunAttributes } from '@agentrace/core';
 import { propagation, type Attributes, type Context } from '@opentelemetry/api';
 import { reportOnce } from './diagnostics.js';
 import type { ResolvedHttpConfig } from './internal-types.js';

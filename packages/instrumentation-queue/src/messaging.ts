@@ -12,7 +12,7 @@ import {
   propagation,
   trace,
 } from '@opentelemetry/api';
-import { capString, redactException } from '@agentrace/decorators';
+import { capString, redactException } from '@agentrace/core';
 import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
 import { ATTR_AGENTRACE_MESSAGING_FAILURE_REASON } from './semconv.js';
 import type { ConsumerParentMode } from './types.js';

@@ -1,4 +1,4 @@
-import { capString } from '@agentrace/decorators';
+import { capString } from '@agentrace/core';
 import { trace, type Attributes, type Span } from '@opentelemetry/api';
 import { reportOnce } from './diagnostics.js';
 import { ATTR_STATE_NAME, ATTR_STATE_SAMPLE, ATTR_STATE_VALUE, ATTR_STATE_VALUE_TRUNCATED, EVENT_STATE_SNAPSHOT } from './semconv.js';

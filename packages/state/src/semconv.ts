@@ -36,10 +36,7 @@ export const ATTR_IDEMPOTENCY_DEDUPLICATED = 'state.idempotency.deduplicated';
 /** On the deduplicated event: true when the repeat waited for the first call still in flight. */
 export const ATTR_IDEMPOTENCY_WAITED = 'state.idempotency.waited';
 
-/** Stable OTel name: the class of an error. */
-export const ATTR_ERROR_TYPE = 'error.type';
-/** The run's correlation id, as @agentrace/decorators writes it on every span of a run. */
-export const ATTR_CORRELATION_ID = 'agentrace.correlation_id';
+export { ATTR_CORRELATION_ID, ATTR_ERROR_TYPE } from '@agentrace/core';
 
 export const EVENT_STATE_SNAPSHOT = 'state.snapshot';
 export const EVENT_STATE_READ = 'state.read';

@@ -1,4 +1,4 @@
-import { redactException } from '@agentrace/decorators';
+import { redactException } from '@agentrace/core';
 import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE, ATTR_STATE_VERIFIED, ATTR_STATE_VERIFY_NAME } from './semconv.js';
 import { stateTracer } from './tracer.js';

@@ -1,4 +1,4 @@
-import { capString } from '@agentrace/decorators';
+import { capString } from '@agentrace/core';
 import { trace, type Attributes, type Span } from '@opentelemetry/api';
 import { reportOnce } from './diagnostics.js';
 import {

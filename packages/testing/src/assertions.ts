@@ -1,4 +1,4 @@
-import { buildTraceTrees, formatTraceTree, type TraceTree, type TraceTreeNode } from '@agentrace/tracer';
+import { buildTraceTrees, formatTraceTree, type TraceTree, type TraceTreeNode } from '@agentrace/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { printTraces } from './queries.js';
 import { ATTR_CORRELATION_ID, ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_TYPE, EVENT_EXCEPTION } from './semconv.js';

@@ -33,7 +33,7 @@ export {
   type TraceTree,
   type TraceTreeEvent,
   type TraceTreeNode,
-} from '@agentrace/tracer';
+} from '@agentrace/core';
 export type {
   ExceptionEventOptions,
   JaegerKeyValue,

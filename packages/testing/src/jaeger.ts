@@ -1,4 +1,4 @@
-import { buildTraceTrees, type TraceTree } from '@agentrace/tracer';
+import { buildTraceTrees, type TraceTree } from '@agentrace/core';
 import { SpanKind, SpanStatusCode, type AttributeValue, type Attributes, type HrTime, type SpanContext } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';

@@ -1,4 +1,4 @@
-import { buildTraceTrees, formatTraceTree, type TraceTree, type TraceTreeNode } from '@agentrace/tracer';
+import { buildTraceTrees, formatTraceTree, type TraceTree, type TraceTreeNode } from '@agentrace/core';
 import type { AttributeValue } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { ATTR_CORRELATION_ID } from './semconv.js';

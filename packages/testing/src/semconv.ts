@@ -1,8 +1,6 @@
-// Attribute names the kit reads. Copied (not imported) so the kit reads traces from any process,
-// including ones that never loaded @agentrace/decorators.
+// Attribute names the kit reads.
 
-/** The run's correlation id, put on every span of a run by agentrace. */
-export const ATTR_CORRELATION_ID = 'agentrace.correlation_id';
+export { ATTR_CORRELATION_ID } from '@agentrace/core';
 /** Stable OTel exception event and its attributes. */
 export const EVENT_EXCEPTION = 'exception';
 export const ATTR_EXCEPTION_TYPE = 'exception.type';

@@ -1,4 +1,5 @@
-import { installGlobals, RunAttributesSpanProcessor, type TraceTree, buildTraceTrees } from '@agentrace/tracer';
+import { buildTraceTrees, type TraceTree } from '@agentrace/core';
+import { installGlobals, RunAttributesSpanProcessor } from '@agentrace/tracer';
 import { ProxyTracerProvider, trace, type TracerProvider } from '@opentelemetry/api';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import {

@@ -1,4 +1,4 @@
-import { formatTraceTree, type TraceSpanKind, type TraceTree, type TraceTreeNode } from '@agentrace/tracer';
+import { formatTraceTree, type TraceSpanKind, type TraceTree, type TraceTreeNode } from '@agentrace/core';
 import type { AttributeValue } from '@opentelemetry/api';
 import type { SpanShape, SpanShapeObject, StatusShape, TraceShape } from './types.js';
 

@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode, type AttributeValue } from '@opentelemetry/api';
-import type { TraceSpanKind, TraceTree, TraceTreeNode } from '@agentrace/tracer';
+import type { TraceSpanKind, TraceTree, TraceTreeNode } from '@agentrace/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { SpanSource, TraceSource } from './types.js';
 

@@ -1,5 +1,5 @@
 import type { AttributeValue, SpanKind } from '@opentelemetry/api';
-import type { TraceSpanKind, TraceTree } from '@agentrace/tracer';
+import type { TraceSpanKind, TraceTree } from '@agentrace/core';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 /** Options of {@link setupTracing}. */

@@ -2,7 +2,7 @@
 // registers the matchers, a snapshot serializer for trace trees, and a `beforeEach` that resets the
 // `setupTracing()` setups that asked for it (`autoReset`, on by default) before each test that does
 // not run concurrently.
-import { formatTraceTree, type TraceTree } from '@agentrace/tracer';
+import { formatTraceTree, type TraceTree } from '@agentrace/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeEach, expect } from 'vitest';
 import {

@@ -1,6 +1,6 @@
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { buildTraceTrees, formatTraceTree } from './trace-tree.js';
+import { buildTraceTrees, formatTraceTree } from '@agentrace/core';
 import type { ConsoleExporterOptions } from './types.js';
 
 /** Traces waiting for their root, and spans per trace: bounds so a root that never ends leaks nothing. */

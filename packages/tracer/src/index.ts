@@ -6,15 +6,6 @@ export { RateLimitedLogger } from './diagnostics.js';
 export { RunAttributesSpanProcessor } from './run-attributes-processor.js';
 export { installGlobals } from './globals.js';
 export { createPropagator } from './propagation.js';
-export {
-  buildTraceTrees,
-  formatTraceTree,
-  type FormatTraceTreeOptions,
-  type TraceSpanKind,
-  type TraceTree,
-  type TraceTreeEvent,
-  type TraceTreeNode,
-} from './trace-tree.js';
 export type {
   BatchOptions,
   ConsoleExporterOptions,

@@ -1,5 +1,5 @@
 import { diag, type Context } from '@opentelemetry/api';
-import { getRunAttributes } from '@agentrace/decorators';
+import { getRunAttributes } from '@agentrace/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 /**

@@ -1,7 +1,33 @@
 // The one trace-tree model and printer, shared by the console exporter and @agentrace/testing (its
 // failure messages, snapshots and Jaeger traces all go through these two functions).
-import { SpanKind, SpanStatusCode, type AttributeValue, type Attributes, type HrTime } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  SpanKind,
+  SpanStatusCode,
+  type AttributeValue,
+  type Attributes,
+  type HrTime,
+  type Link,
+  type SpanContext,
+  type SpanStatus,
+} from '@opentelemetry/api';
+
+/**
+ * The fields of a finished span the tree reads: a structural subset of the SDK's `ReadableSpan`, so
+ * this package needs only `@opentelemetry/api`.
+ */
+export interface FinishedSpanLike {
+  readonly name: string;
+  readonly kind: SpanKind;
+  spanContext(): SpanContext;
+  readonly parentSpanContext?: SpanContext | undefined;
+  readonly startTime: HrTime;
+  readonly duration: HrTime;
+  readonly status: SpanStatus;
+  readonly attributes: Attributes;
+  readonly events: readonly { name: string; time: HrTime; attributes?: Attributes | undefined }[];
+  readonly links: readonly Link[];
+  readonly resource?: { readonly attributes?: Attributes } | undefined;
+}
 
 export type TraceSpanKind = 'INTERNAL' | 'SERVER' | 'CLIENT' | 'PRODUCER' | 'CONSUMER';
 
@@ -108,12 +134,12 @@ function cleanAttributes(attributes: Attributes | undefined): Record<string, Att
   return out;
 }
 
-function statusOf(span: ReadableSpan): TraceTreeNode['status'] {
+function statusOf(span: FinishedSpanLike): TraceTreeNode['status'] {
   const code = span.status.code === SpanStatusCode.ERROR ? 'ERROR' : span.status.code === SpanStatusCode.OK ? 'OK' : 'UNSET';
   return span.status.message ? { code, message: span.status.message } : { code };
 }
 
-function nodeOf(span: ReadableSpan): TraceTreeNode {
+function nodeOf(span: FinishedSpanLike): TraceTreeNode {
   const { traceId, spanId } = span.spanContext();
   const parent = span.parentSpanContext;
   const serviceName = span.resource?.attributes?.['service.name'];
@@ -152,7 +178,7 @@ function nodeOf(span: ReadableSpan): TraceTreeNode {
  * breaks those ties in the true start order. Otherwise (e.g. spans read back from Jaeger) the one
  * that ended first goes first, which is right for steps that ran one after the other.
  */
-function preciseStartOf(span: ReadableSpan): number | undefined {
+function preciseStartOf(span: FinishedSpanLike): number | undefined {
   const value = (span as { _performanceStartTime?: unknown })._performanceStartTime;
   return typeof value === 'number' ? value : undefined;
 }
@@ -192,7 +218,7 @@ function detachCycles(nodes: ReadonlyMap<string, TraceTreeNode>, roots: TraceTre
  * order where known, else the first to end first, else input order). A span whose parent is not among `spans` becomes a root
  * that keeps its `parentSpanId` (an orphan).
  */
-export function buildTraceTrees(spans: readonly ReadableSpan[]): TraceTree[] {
+export function buildTraceTrees(spans: readonly FinishedSpanLike[]): TraceTree[] {
   const traces = new Map<string, Map<string, TraceTreeNode>>();
   const precise = new Map<TraceTreeNode, number>();
   for (const span of spans) {

@@ -1,6 +1,27 @@
 import { context, createContextKey, propagation, type Attributes, type AttributeValue, type Baggage, type Context } from '@opentelemetry/api';
-import { config } from './config.js';
 import { ATTR_CORRELATION_ID, ATTR_GEN_AI_AGENT_NAME } from './semconv.js';
+
+/** Run attributes that travel in baggage by default (and are read back from incoming baggage). */
+export const DEFAULT_BAGGAGE_ALLOWLIST: readonly string[] = [
+  'user.id',
+  'session.id',
+  'tenant.id',
+  'enduser.id',
+  'gen_ai.conversation.id',
+];
+
+// Read on every scope change, so a plain field; replaced (never mutated) so the baggage cache can tell.
+let baggageAllowlist: ReadonlySet<string> = new Set(DEFAULT_BAGGAGE_ALLOWLIST);
+
+/** Sets which run attributes travel in baggage; `undefined` restores the default list. */
+export function setBaggageAllowlist(keys: readonly string[] | undefined): void {
+  baggageAllowlist = new Set(keys ?? DEFAULT_BAGGAGE_ALLOWLIST);
+}
+
+/** The run attributes that travel in baggage. */
+export function getBaggageAllowlist(): ReadonlySet<string> {
+  return baggageAllowlist;
+}
 
 /**
  * What every span started under a decorated call carries. One immutable object per change (a run, an
@@ -25,7 +46,7 @@ export interface RunInfo {
   readonly agentName: string | undefined;
 }
 
-const SCOPE_KEY = createContextKey('agentrace.decorators.run-scope');
+const SCOPE_KEY = createContextKey('agentrace.run-scope');
 const EMPTY: Readonly<Attributes> = Object.freeze({});
 const fromBaggageCache = new WeakMap<Baggage, { scope: RunScope | undefined; allowlist: ReadonlySet<string> }>();
 
@@ -44,7 +65,7 @@ function makeScope(correlationId: string | undefined, runAttributes: Attributes,
 /** A scope rebuilt from incoming baggage (a run continued in another process); cached per baggage object. */
 function scopeFromBaggage(bag: Baggage): RunScope | undefined {
   const cached = fromBaggageCache.get(bag);
-  if (cached !== undefined && cached.allowlist === config.baggageAllowlist) return cached.scope;
+  if (cached !== undefined && cached.allowlist === baggageAllowlist) return cached.scope;
   let id: string | undefined;
   const runAttributes: Attributes = {};
   let any = false;
@@ -52,13 +73,13 @@ function scopeFromBaggage(bag: Baggage): RunScope | undefined {
     if (key === ATTR_CORRELATION_ID) {
       id = entry.value;
       any = true;
-    } else if (config.baggageAllowlist.has(key)) {
+    } else if (baggageAllowlist.has(key)) {
       runAttributes[key] = entry.value;
       any = true;
     }
   }
   const scope = any ? makeScope(id, runAttributes, undefined) : undefined;
-  fromBaggageCache.set(bag, { scope, allowlist: config.baggageAllowlist });
+  fromBaggageCache.set(bag, { scope, allowlist: baggageAllowlist });
   return scope;
 }
 
@@ -136,7 +157,7 @@ export function enterScope(ctx: Context, scope: RunScope, parent: RunScope | und
   if (scope.runAttributes !== parent?.runAttributes) {
     for (const key in scope.runAttributes) {
       const value = scope.runAttributes[key];
-      if (value === parent?.runAttributes[key] || !config.baggageAllowlist.has(key)) continue;
+      if (value === parent?.runAttributes[key] || !baggageAllowlist.has(key)) continue;
       bag = (bag ?? propagation.getBaggage(ctx) ?? propagation.createBaggage()).setEntry(key, {
         value: Array.isArray(value) ? value.join(',') : String(value),
       });

@@ -1,6 +1,6 @@
 import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { setupTracing } from '@agentrace/testing';
-import { buildTraceTrees, formatTraceTree } from '@agentrace/tracer';
+import { buildTraceTrees, formatTraceTree } from '../src/trace-tree.js';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 
 const tracing = setupTracing();

@@ -1,0 +1,64 @@
+export {
+  getRunAttributes,
+  correlationId,
+  currentRun,
+  withRunAttributes,
+  generateCorrelationId,
+  scopeOf,
+  deriveScope,
+  enterScope,
+  setBaggageAllowlist,
+  getBaggageAllowlist,
+  DEFAULT_BAGGAGE_ALLOWLIST,
+  type RunInfo,
+  type RunScope,
+} from './run-context.js';
+export {
+  serializeValue,
+  serializeResolved,
+  resolveSerializeOptions,
+  capString,
+  utf8Length,
+  toWellFormed,
+  enumerableKeys,
+  SERIALIZE_DEFAULTS,
+  type SerializeOptions,
+  type SerializedValue,
+  type ResolvedSerializeOptions,
+} from './serialize.js';
+export {
+  createRedactor,
+  redactValue,
+  defaultRedactor,
+  toRedactor,
+  isDefaultSecretKey,
+  DEFAULT_SECRET_PATTERNS,
+  REDACTED,
+  REDACTION_FAILED,
+  type Redactor,
+  type RedactOptions,
+  type RedactFunction,
+  type PathSegment,
+} from './redact.js';
+export { redactException, type RedactedException } from './redact-error.js';
+export { sanitizeAttributes } from './sanitize-attributes.js';
+export { errorType, isAbortError, isTimeoutError, recordFailure } from './errors.js';
+export { isThenable, whenSettled } from './thenable.js';
+export { createReporter, describeError, type Reporter } from './diagnostics.js';
+export {
+  buildTraceTrees,
+  formatTraceTree,
+  type FinishedSpanLike,
+  type FormatTraceTreeOptions,
+  type TraceSpanKind,
+  type TraceTree,
+  type TraceTreeEvent,
+  type TraceTreeNode,
+} from './trace-tree.js';
+export {
+  ATTR_CORRELATION_ID,
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_AGENT_NAME,
+  ATTR_ATTRIBUTES_DROPPED,
+  ERROR_TYPE_VALUE_OTHER,
+} from './semconv.js';
