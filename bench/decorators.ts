@@ -9,6 +9,7 @@ import { step, traced } from '@agentrace/decorators';
 import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { ExportResult } from '@opentelemetry/core';
 import {
+import { median } from './stats.js';
   AlwaysOffSampler,
   AlwaysOnSampler,
   BasicTracerProvider,
@@ -131,12 +132,6 @@ async function timeRound(call: (i: number) => Promise<unknown>, n: number, yield
     await yieldToLoop();
   }
   return Number(total) / n;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 /** Median ns/call per scenario; rounds interleave the scenarios so machine noise hits them alike. */

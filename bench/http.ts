@@ -21,6 +21,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
+import { median, rotated } from './stats.js';
 
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 400);
 // Long on purpose: each round enables the instrumentation anew, with new closures whose JIT
@@ -251,7 +252,7 @@ async function main(): Promise<void> {
   const cpus = new Map<string, number[]>();
   for (let round = 0; round < ROUNDS; round++) {
     // Rotate the order each round so no configuration always runs first (or last) on a warm JIT.
-    const order = configs.map((_, i) => configs[(i + round) % configs.length]!);
+    const order = rotated(configs, round);
     for (const client of clients) {
       for (const config of order) {
         configure(config);
@@ -271,7 +272,6 @@ async function main(): Promise<void> {
   agent.destroy();
   child.disconnect();
 
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   /**
    * Median over rounds of (req/s of `config`) / (req/s uninstrumented) in the same round, seconds
    * apart: the machine's load drifts over a run, and pairing each round with its own baseline

@@ -21,6 +21,7 @@ import type { ExportResult } from '@opentelemetry/core';
 import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import amqp from 'amqplib';
 import * as bullmq from 'bullmq';
+import { median, rotated } from './stats.js';
 
 const BULL_MESSAGES = Number(process.env.BENCH_BULL_MESSAGES ?? 2000);
 const AMQP_MESSAGES = Number(process.env.BENCH_AMQP_MESSAGES ?? 5000);
@@ -334,11 +335,6 @@ function otelFloor(): Array<[string, number]> {
   return out;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
 interface Scenario {
   title: string;
   workMs: number;
@@ -351,12 +347,6 @@ const SCENARIOS: Scenario[] = [
   { title: 'raw: empty handler', workMs: 0, concurrency: 50, share: 1, rounds: 9 },
   { title: 'agent-like: each handler awaits 5 ms (a model/API call stand-in)', workMs: 5, concurrency: 25, share: 0.5, rounds: 5 },
 ];
-
-/** Round r runs the variants in a rotated order, so a drift of the machine's load favours none of them. */
-function rotated<T>(items: T[], r: number): T[] {
-  const k = r % items.length;
-  return [...items.slice(k), ...items.slice(0, k)];
-}
 
 type Variant = [name: string, enable: () => { disable(): void }];
 

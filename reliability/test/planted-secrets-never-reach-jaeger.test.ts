@@ -152,15 +152,15 @@ describe('planted secrets', () => {
       expect(tagText(span.tags, 'agentrace.messaging.failure_reason')).toContain('[REDACTED]');
     }
 
-    // HTTP: secret query values REDACTED in url.full (client) and url.query (server); user:password too.
+    // HTTP: secret query values [REDACTED] in url.full (client) and url.query (server); user:password too.
     const signedQuery =
-      'X-Amz-Signature=REDACTED&sig=REDACTED&token=REDACTED&api_key=REDACTED&apikey=REDACTED&key=REDACTED&access_token=REDACTED&client_secret=REDACTED&page=2';
+      'X-Amz-Signature=[REDACTED]&sig=[REDACTED]&token=[REDACTED]&api_key=[REDACTED]&apikey=[REDACTED]&key=[REDACTED]&access_token=[REDACTED]&client_secret=[REDACTED]&page=2';
     const fetchClient = one('GET', (s) => tagText(s.tags, 'url.full')?.includes('/v1/data') === true);
-    expect(tagText(fetchClient.tags, 'url.full')).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/v1/data\\?${signedQuery.replace(/[?&]/g, '\\$&')}$`));
+    expect(tagText(fetchClient.tags, 'url.full')).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/v1/data\\?${signedQuery.replace(/[?&[\]]/g, '\\$&')}$`));
     const dataServer = one('GET', (s) => tagText(s.tags, 'url.path') === '/v1/data');
     expect(tagText(dataServer.tags, 'url.query')).toBe(signedQuery);
     expect(tagText(one('GET', (s) => tagText(s.tags, 'url.full')?.includes('/login') === true).tags, 'url.full')).toMatch(
-      /^http:\/\/REDACTED:REDACTED@127\.0\.0\.1:\d+\/login$/,
+      /^http:\/\/\[REDACTED\]:\[REDACTED\]@127\.0\.0\.1:\d+\/login$/,
     );
     // Headers: capture was on (the visible ones are there, baggage masked), the credentials ones never recorded.
     expect(tagText(dataServer.tags, 'http.request.header.baggage')).toBe(`["agentrace.correlation_id=secrets-${id},auth_token=[REDACTED]"]`);

@@ -1,4 +1,5 @@
 import { diag, type DiagLogger } from '@opentelemetry/api';
+import { capString, serializeValue } from './serialize.js';
 
 /** Distinct "once" keys remembered per component; past this a component reports each problem at most once more, then stays quiet. */
 const MAX_ONCE_KEYS = 1024;
@@ -15,13 +16,23 @@ export interface Reporter {
   warnOnce(key: string, message: string, error?: unknown): void;
 }
 
-/** The text of a thrown value for a diagnostic, never throwing. */
+/** Longest description of a value in a diagnostic. */
+const MAX_DESCRIPTION_BYTES = 200;
+
+/**
+ * The text of a thrown value (or any value) for a diagnostic: an Error's message, a primitive's
+ * string, an object's capped JSON. Never runs an object's own `toString` (user code, or a join over a
+ * 2^32-long sparse array) and never throws.
+ */
 export function describeError(error: unknown): string {
   try {
-    if (error instanceof Error) return error.message;
-    return String(error);
+    if (error instanceof Error) return capString(String(error.message), MAX_DESCRIPTION_BYTES);
+    if ((typeof error === 'object' && error !== null) || typeof error === 'function') {
+      return serializeValue(error, { maxBytes: MAX_DESCRIPTION_BYTES }).value;
+    }
+    return capString(String(error), MAX_DESCRIPTION_BYTES);
   } catch {
-    return 'an unprintable value';
+    return '[unprintable]';
   }
 }
 

@@ -45,6 +45,8 @@ export { sanitizeAttributes } from './sanitize-attributes.js';
 export { errorType, isAbortError, isTimeoutError, recordFailure } from './errors.js';
 export { isThenable, whenSettled } from './thenable.js';
 export { createReporter, describeError, type Reporter } from './diagnostics.js';
+export { RunAttributesSpanProcessor, type AttributeSettable } from './run-attributes-processor.js';
+export { registerGlobals, type GlobalsToRegister, type RegisteredGlobals } from './globals.js';
 export {
   buildTraceTrees,
   formatTraceTree,

@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { createReporter, describeError, type Reporter } from './diagnostics.js';
 
 /** What replaces a masked value. */
 export const REDACTED = '[REDACTED]';
@@ -189,7 +189,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     } catch (error) {
       if (!reported.has(custom)) {
         reported.add(custom);
-        diag.error(`@agentrace/decorators: the redact hook threw (${describeError(error)}); the value it was given is dropped from the span. Reported once.`);
+        reporter().error(`the redact hook threw (${describeError(error)}); the value it was given is dropped from the span. Reported once.`);
       }
       return REDACTION_FAILED;
     }
@@ -198,12 +198,10 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   return { isSecretKey, redactString, redact, usesPath: custom !== undefined, replacement };
 }
 
-function describeError(error: unknown): string {
-  try {
-    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  } catch {
-    return 'unprintable error';
-  }
+// Created on first use: diagnostics.ts imports the serializer, which imports this module.
+let redactReporter: Reporter | undefined;
+function reporter(): Reporter {
+  return (redactReporter ??= createReporter('@agentrace/core'));
 }
 
 /** The redactor with the built-in rules only. */

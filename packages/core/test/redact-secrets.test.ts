@@ -1,5 +1,5 @@
-import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
-import { afterEach, describe, expect, it } from 'vitest';
+import { captureDiagnostics } from '@agentrace/testing';
+import { describe, expect, it } from 'vitest';
 import {
   createRedactor,
   defaultRedactor,
@@ -10,16 +10,6 @@ import {
 } from '../src/redact.js';
 import { redactException } from '../src/redact-error.js';
 import { serializeValue } from '../src/serialize.js';
-
-function captureDiag(): { messages: string[] } {
-  const messages: string[] = [];
-  const push = (m: string) => messages.push(m);
-  const logger: DiagLogger = { error: push, warn: push, info: () => {}, debug: () => {}, verbose: () => {} };
-  diag.setLogger(logger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
-  return { messages };
-}
-
-afterEach(() => diag.disable());
 
 const parsed = (value: unknown, options?: Parameters<typeof serializeValue>[1]) => JSON.parse(serializeValue(value, options).value);
 
@@ -147,18 +137,23 @@ describe('user rules', () => {
   });
 
   it('drops the value (never leaks it) and reports once when the custom hook throws', () => {
-    const { messages } = captureDiag();
+    const diagnostics = captureDiagnostics();
     const redact = createRedactor({
       redact(key, value) {
         if (key === 'explode') throw new Error('hook bug');
         return value;
       },
     });
-    const out = parsed({ explode: 'sensitive-1', ok: 1, nested: { explode: 'sensitive-2' } }, { redact });
-    expect(out).toEqual({ explode: REDACTION_FAILED, ok: 1, nested: { explode: REDACTION_FAILED } });
-    parsed({ explode: 'again' }, { redact });
-    expect(messages.filter((m) => m.includes('redact hook threw'))).toHaveLength(1);
-    expect(messages.join('\n')).not.toContain('sensitive');
+    try {
+      const out = parsed({ explode: 'sensitive-1', ok: 1, nested: { explode: 'sensitive-2' } }, { redact });
+      expect(out).toEqual({ explode: REDACTION_FAILED, ok: 1, nested: { explode: REDACTION_FAILED } });
+      parsed({ explode: 'again' }, { redact });
+    } finally {
+      diagnostics.restore();
+    }
+    const texts = diagnostics.messages.map((m) => m.text);
+    expect(texts.filter((t) => t.includes('redact hook threw'))).toEqual([expect.stringMatching(/^@agentrace\/\S+ .*redact hook threw.*hook bug/)]);
+    expect(texts.join('\n')).not.toContain('sensitive');
   });
 });
 

@@ -81,6 +81,30 @@ const mapped = traced(
   },
 );
 
+// The retry path records each failed attempt and emits a `retry` event with the error's type: it must
+// treat every hostile thrown value like the plain path does.
+const retriedThrower = traced(
+  'retried-thrower',
+  async function retriedThrower(input: unknown): Promise<never> {
+    throw input;
+  },
+  { retry: { attempts: 3, backoff: () => 0 } },
+);
+const retriedSyncThrower = traced(
+  'retried-sync-thrower',
+  function retriedSyncThrower(input: unknown): never {
+    throw input;
+  },
+  { retry: 2 },
+);
+const retriedEcho = traced(
+  'retried-echo',
+  async function retriedEcho(input: unknown): Promise<unknown> {
+    return input;
+  },
+  { retry: 2 },
+);
+
 describe('hostile values through decorated calls with capture fully on', () => {
   it('the corpus has at least 50 values with unique names', () => {
     const names = hostileValues().map((h) => h.name);
@@ -149,4 +173,63 @@ describe('hostile values through decorated calls with capture fully on', () => {
       expect(probe.count).toBeLessThanOrEqual(MAX_PROBE_READS);
     });
   }
+
+  for (const hostile of hostileValues()) {
+    it(`${hostile.name}: through the retry path the caller gets its own thrown object after every attempt`, async () => {
+      const probe = createHostileProbe();
+      const value = hostile.make(probe);
+
+      let rejected: unknown = 'not rejected';
+      let promise: Promise<unknown> | undefined;
+      expect(() => {
+        promise = retriedThrower(value);
+      }).not.toThrow();
+      await promise!.then(
+        () => undefined,
+        (error: unknown) => {
+          rejected = error;
+        },
+      );
+      expect(Object.is(rejected, value)).toBe(true);
+
+      let caught: unknown = 'nothing thrown';
+      try {
+        retriedSyncThrower(value);
+      } catch (error) {
+        caught = error;
+      }
+      expect(Object.is(caught, value)).toBe(true);
+
+      // A hostile value as the resolved value of a retried call comes back as is (a thenable is adopted
+      // by the async function, as without agentrace).
+      if (!isThenableSafe(value)) {
+        let settled: unknown = 'not settled';
+        await retriedEcho(value).then(
+          (v: unknown) => {
+            settled = v;
+          },
+          (error: unknown) => {
+            settled = error;
+          },
+        );
+        expect(Object.is(settled, value)).toBe(true);
+      }
+
+      const attempts = tracing.spans().filter((s) => s.name === 'retried-thrower attempt');
+      expect(attempts).toHaveLength(3);
+      for (const span of attempts) expect(span.status.code).toBe(2);
+      expectCapped(tracing.spans());
+      expect(probe.count).toBeLessThanOrEqual(MAX_PROBE_READS);
+    });
+  }
 });
+
+/** Whether an async function would adopt `v` as a thenable; never throws. */
+function isThenableSafe(v: unknown): boolean {
+  try {
+    return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
+  } catch {
+    return true;
+  }
+}
+

@@ -64,6 +64,22 @@ describe('errors', () => {
     expect(span.attributes['error.type']).toBe('_OTHER');
   });
 
+  it('error.type is exact for a timeout and an abort, as in every package', async () => {
+    const timesOut = traced('times-out', (signal: AbortSignal) =>
+      new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true })),
+    );
+    await expect(timesOut(AbortSignal.timeout(1))).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(spanNamed(tracing.spans(), 'times-out').attributes['error.type']).toBe('TimeoutError');
+    const controller = new AbortController();
+    const aborts = traced('aborts', (signal: AbortSignal) =>
+      new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true })),
+    );
+    const pending = aborts(controller.signal);
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    expect(spanNamed(tracing.spans(), 'aborts').attributes['error.type']).toBe('AbortError');
+  });
+
   it('an error the method catches itself leaves the span OK', async () => {
     class Careful {
       @step() async risky(): Promise<never> {

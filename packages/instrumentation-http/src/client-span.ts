@@ -1,9 +1,8 @@
-import { redactException } from '@agentrace/core';
+import { isAbortError, recordFailure } from '@agentrace/core';
 import { SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
 import { genAiResponseAttributes, type BodyCollector, type GenAiCall } from './genai.js';
 import { ATTR_AGENTRACE_HTTP_ABORTED, ATTR_HTTP_RESPONSE_BODY_SIZE } from './semconv.js';
-import { errorType, isAbortError } from './span-common.js';
 
 /** One outgoing request's span and what is learnt about it until it ends (any client). */
 export interface ClientRecord {
@@ -61,15 +60,11 @@ export function declaredLength(value: unknown): number | undefined {
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
-/** Node wraps an `AbortSignal.timeout()` expiry in an AbortError; the cause says what happened. */
-function timeoutCause(error: unknown): unknown {
-  const cause = (error as { cause?: { name?: unknown } } | null)?.cause;
-  return cause !== null && typeof cause === 'object' && cause.name === 'TimeoutError' ? cause : undefined;
-}
-
 /**
  * Ends the span once: `undefined` when the body was fully read, {@link ABORTED} or an AbortError
- * when the caller cancelled (not an error, marked aborted), any other value is the failure.
+ * when the caller cancelled (not an error, marked aborted), any other value is the failure. A
+ * timeout is a failure even when it arrives as an abort (`AbortSignal.timeout()`): `isAbortError`
+ * says no and `error.type` is `TimeoutError`.
  */
 export function finishClientSpan(record: ClientRecord, outcome: unknown): void {
   if (record.done) return;
@@ -78,11 +73,10 @@ export function finishClientSpan(record: ClientRecord, outcome: unknown): void {
   if (outcome === ABORTED || (outcome !== undefined && isAbortError(outcome))) {
     span.setAttribute(ATTR_AGENTRACE_HTTP_ABORTED, true);
   } else if (outcome !== undefined) {
-    span.setAttribute(ATTR_ERROR_TYPE, errorType(timeoutCause(outcome) ?? outcome));
-    // Error text may quote the URL or a header; masked like captured values.
-    const redacted = redactException(outcome);
-    if (outcome instanceof Error) span.recordException(redacted.exception);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: redacted.message });
+    // The error undici publishes on `undici:request:error` is the dispatcher's own (`ECONNREFUSED`,
+    // `UND_ERR_*`, the abort reason), never fetch's `TypeError('fetch failed')` wrapper, so it goes to
+    // `error.type` as it is. Error text may quote the URL or a header: recordFailure masks it.
+    recordFailure(span, outcome);
   } else {
     const size = record.declaredSize ?? record.counted;
     if (size !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_BODY_SIZE, size);

@@ -1,35 +1,29 @@
-import { trace } from '@opentelemetry/api';
-import { reportOnce } from './diagnostics.js';
+import { describeError } from '@agentrace/core';
+import type { Tracer } from '@opentelemetry/api';
+import { reporter } from './diagnostics.js';
 import { normalizeHeaderNames } from './headers.js';
 import type { ResolvedHttpConfig } from './internal-types.js';
 import { DEFAULT_REDACTED_QUERY_PARAMS } from './redact.js';
-import type { HttpIgnoreRule, HttpInstrumentationOptions } from './types.js';
-import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
+import type { AgentraceHttpInstrumentationConfig, HttpIgnoreRule } from './types.js';
 
 type Matcher = (method: string, url: string) => boolean;
 
 const never: Matcher = () => false;
 
 /** Applies defaults and validates; a bad option is reported once and replaced by its default. */
-export function resolveConfig(options: HttpInstrumentationOptions): ResolvedHttpConfig {
-  const provider = options.tracerProvider ?? trace.getTracerProvider();
+export function resolveConfig(options: AgentraceHttpInstrumentationConfig, tracer: Tracer): ResolvedHttpConfig {
   const exporterUrls = resolveExporterUrls(options.exporterUrl);
-  const userOutgoing = compileRules(options.ignoreOutgoing, 'ignoreOutgoing');
-  const isExportUrl = (url: string): boolean => {
-    for (const prefix of exporterUrls) if (url.startsWith(prefix)) return true;
-    return false;
-  };
-  const ignoreOutgoing: Matcher = (method, url) => isExportUrl(url) || userOutgoing(method, url);
   return {
-    provider,
-    tracer: provider.getTracer(PACKAGE_NAME, PACKAGE_VERSION),
+    tracer,
     client: flag(options.client, 'client', true),
     server: flag(options.server, 'server', true),
     genAi: flag(options.genAi, 'genAi', true),
     runAttributes: flag(options.runAttributes, 'runAttributes', true),
-    ignoreOutgoing,
-    isExportUrl,
-    ignoreOutgoingByUser: userOutgoing,
+    isExportUrl: (url) => {
+      for (const prefix of exporterUrls) if (url.startsWith(prefix)) return true;
+      return false;
+    },
+    ignoreOutgoingByUser: compileRules(options.ignoreOutgoing, 'ignoreOutgoing'),
     targets: new Map(),
     ignoreIncoming: compileRules(options.ignoreIncoming, 'ignoreIncoming'),
     requestHeaders: normalizeHeaderNames(options.requestHeaders, 'requestHeaders'),
@@ -41,21 +35,23 @@ export function resolveConfig(options: HttpInstrumentationOptions): ResolvedHttp
 function flag(value: unknown, name: string, fallback: boolean): boolean {
   if (value === undefined) return fallback;
   if (typeof value === 'boolean') return value;
-  reportOnce(`option ${name} must be true or false, got ${String(value)}; using ${fallback}`);
+  reporter.warnOnce(`option ${name}`, `option ${name} must be true or false, got ${describeError(value)}; using ${fallback}`);
   return fallback;
 }
 
 function stringList(value: unknown, name: string): string[] {
   if (value === undefined) return [];
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
-  reportOnce(`option ${name} must be an array of strings; ignored`);
+  reporter.warnOnce(`option ${name}`, `option ${name} must be an array of strings, got ${describeError(value)}; ignored`);
   return [];
 }
 
 /** The exporter's URL without its path, plus the full URL, so both the export and its retries match. */
-function resolveExporterUrls(option: HttpInstrumentationOptions['exporterUrl']): string[] {
+function resolveExporterUrls(option: AgentraceHttpInstrumentationConfig['exporterUrl']): string[] {
   const given = option === undefined ? [] : typeof option === 'string' ? [option] : Array.isArray(option) ? [...option] : null;
-  if (given === null) reportOnce('option exporterUrl must be a URL string or an array of them; using the environment');
+  if (given === null) {
+    reporter.warnOnce('option exporterUrl', `option exporterUrl must be a URL string or an array of them, got ${describeError(option)}; using the environment`);
+  }
   const urls = given ?? [];
   const env = process.env;
   if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) urls.push(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
@@ -75,7 +71,7 @@ function resolveExporterUrls(option: HttpInstrumentationOptions['exporterUrl']):
 function compileRules(rules: readonly HttpIgnoreRule[] | undefined, option: string): Matcher {
   if (rules === undefined) return never;
   if (!Array.isArray(rules)) {
-    reportOnce(`option ${option} must be an array of strings, RegExps or functions; ignoring nothing`);
+    reporter.warnOnce(`option ${option}`, `option ${option} must be an array of strings, RegExps or functions, got ${describeError(rules)}; ignoring nothing`);
     return never;
   }
   const prefixes: string[] = [];
@@ -86,7 +82,7 @@ function compileRules(rules: readonly HttpIgnoreRule[] | undefined, option: stri
     if (typeof rule === 'string') (rule.startsWith('/') ? paths : prefixes).push(rule);
     else if (rule instanceof RegExp) patterns.push(rule);
     else if (typeof rule === 'function') predicates.push(rule as (info: { method: string; url: string }) => boolean);
-    else reportOnce(`option ${option}: ${String(rule)} is not a string, RegExp or function; skipped`);
+    else reporter.warnOnce(`option ${option} rule`, `option ${option}: ${describeError(rule)} is not a string, RegExp or function; skipped`);
   }
   if (prefixes.length + paths.length + patterns.length + predicates.length === 0) return never;
   return (method, url) => {
@@ -103,7 +99,7 @@ function compileRules(rules: readonly HttpIgnoreRule[] | undefined, option: stri
       try {
         if (predicate({ method, url }) === true) return true;
       } catch (error) {
-        reportOnce(`an ${option} predicate threw; the request is traced`, error);
+        reporter.warnOnce(`${option} predicate`, `an ${option} predicate threw; the request is traced`, error);
       }
     }
     return false;

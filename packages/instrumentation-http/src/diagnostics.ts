@@ -1,14 +1,8 @@
-import { diag } from '@opentelemetry/api';
+import { createReporter } from '@agentrace/core';
+import { PACKAGE_NAME } from './version.js';
 
-const reported = new Set<string>();
-
-/** Reports a problem through the OTel diagnostic logger, once per distinct message. */
-export function reportOnce(message: string, error?: unknown): void {
-  if (reported.has(message)) return;
-  reported.add(message);
-  diag.warn(`@agentrace/instrumentation-http: ${message}${error === undefined ? '' : `: ${describe(error)}`}`);
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+/**
+ * How this package reports problems: through OpenTelemetry's `diag`, once per key, never throwing
+ * into the app. Messages are prefixed with the package name.
+ */
+export const reporter = createReporter(PACKAGE_NAME);

@@ -1,6 +1,6 @@
-import { defaultRedactor } from '@agentrace/core';
+import { defaultRedactor, describeError } from '@agentrace/core';
 import type { Attributes } from '@opentelemetry/api';
-import { reportOnce } from './diagnostics.js';
+import { reporter } from './diagnostics.js';
 
 /** Headers that carry credentials: never recorded, whatever the options ask. */
 const NEVER_CAPTURED = new Set([
@@ -16,19 +16,19 @@ const NEVER_CAPTURED = new Set([
 export function normalizeHeaderNames(names: readonly unknown[] | undefined, option: string): string[] {
   if (names === undefined) return [];
   if (!Array.isArray(names)) {
-    reportOnce(`option ${option} must be an array of header names, got ${typeof names}; recording no headers`);
+    reporter.warnOnce(`option ${option}`, `option ${option} must be an array of header names, got ${describeError(names)}; recording no headers`);
     return [];
   }
   const out: string[] = [];
   for (const name of names) {
     if (typeof name !== 'string' || name === '') {
-      reportOnce(`option ${option}: ${String(name)} is not a header name; skipped`);
+      reporter.warnOnce(`option ${option} name`, `option ${option}: ${describeError(name)} is not a header name; skipped`);
       continue;
     }
     const lower = name.toLowerCase();
     // The same key rule as captured values (x-goog-api-key, x-auth-token, x-amz-security-token, ...).
     if (NEVER_CAPTURED.has(lower) || defaultRedactor.isSecretKey(lower)) {
-      reportOnce(`option ${option}: the ${lower} header carries credentials and is never recorded`);
+      reporter.warnOnce(`option ${option}: ${lower}`, `option ${option}: the ${lower} header carries credentials and is never recorded`);
       continue;
     }
     if (!out.includes(lower)) out.push(lower);

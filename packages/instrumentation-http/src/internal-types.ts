@@ -1,19 +1,17 @@
-import type { Tracer, TracerProvider } from '@opentelemetry/api';
+import type { Tracer } from '@opentelemetry/api';
 import type { Target } from './targets.js';
 
 /** Options after defaults and validation; what every part of the package reads. */
 export interface ResolvedHttpConfig {
-  provider: TracerProvider;
+  /** Replaced in place by `setTracerProvider`, so the patches made with this config need not be redone. */
   tracer: Tracer;
   client: boolean;
   server: boolean;
   genAi: boolean;
   runAttributes: boolean;
-  /** True when the outgoing request must not be traced (user rules and the exporter URL). */
-  ignoreOutgoing(method: string, url: string): boolean;
-  /** True for the trace exporter's URL (one part of `ignoreOutgoing`, pure, so cached per URL). */
+  /** True for the trace exporter's URL, never traced (pure, so cached per URL in `targets`). */
   isExportUrl(url: string): boolean;
-  /** The user's `ignoreOutgoing` rules alone (the other part, never cached). */
+  /** The user's `ignoreOutgoing` rules (never cached: a predicate may answer differently each time). */
   ignoreOutgoingByUser(method: string, url: string): boolean;
   /** Per-URL cache of what the URL says about a request, see `targetOf`. */
   targets: Map<string, Target>;

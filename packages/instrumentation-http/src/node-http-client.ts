@@ -13,7 +13,7 @@ import { errorMonitor } from 'node:events';
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { syncBuiltinESMExports } from 'node:module';
-import { reportOnce } from './diagnostics.js';
+import { reporter } from './diagnostics.js';
 import { ABORTED, declaredLength, finishClientSpan, newClientRecord, recordStatus, type ClientRecord } from './client-span.js';
 import { BodyCollector, genAiStartAttributes, isJson, requestModel } from './genai.js';
 import { captureHeaders } from './headers.js';
@@ -53,7 +53,7 @@ export function patchNodeHttpClient(cfg: ResolvedHttpConfig): () => void {
       try {
         startClientSpan(cfg, req as TracedRequest, ctx, args, protocol);
       } catch (error) {
-        reportOnce('could not trace an outgoing node:http request', error);
+        reporter.warnOnce('trace-node-http-client', 'could not trace an outgoing node:http request', error);
       }
       return req;
     };
@@ -101,8 +101,9 @@ function startClientSpan(cfg: ResolvedHttpConfig, req: TracedRequest, ctx: Conte
   const m = normalizeMethod(method);
   const attributes: Attributes = {
     [ATTR_HTTP_REQUEST_METHOD]: m,
-    // Credentials given apart from the URL (`auth`, a URL object's user) are not in the cached one.
-    [ATTR_URL_FULL]: hasCredentials(args) ? redactUrl(`${protocol}//REDACTED:REDACTED@${authority}${path}`, cfg.redactedQueryParams) : target.urlFull,
+    // Credentials given apart from the URL (`auth`, a URL object's user) are not in the cached one;
+    // redactUrl puts the marker in place of whatever userinfo it finds.
+    [ATTR_URL_FULL]: hasCredentials(args) ? redactUrl(`${protocol}//user@${authority}${path}`, cfg.redactedQueryParams) : target.urlFull,
     [ATTR_SERVER_ADDRESS]: target.address,
     [ATTR_SERVER_PORT]: target.port,
   };

@@ -16,7 +16,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import { reportOnce } from './diagnostics.js';
+import { reporter } from './diagnostics.js';
 import { captureHeaders } from './headers.js';
 import type { ResolvedHttpConfig } from './internal-types.js';
 import { mayNeedRedaction, redactQuery } from './redact.js';
@@ -65,7 +65,7 @@ function patchPrototype(proto: { emit: Emit }, scheme: string, isActive: () => b
     try {
       ctx = startServerSpan(cfg, args[0] as IncomingMessage, args[1] as ServerResponse, scheme);
     } catch (error) {
-      reportOnce('could not trace an incoming node:http request', error);
+      reporter.warnOnce('trace-node-http-server', 'could not trace an incoming node:http request', error);
     }
     if (ctx === undefined) return inherited.call(this, event, ...args);
     return context.with(ctx, () => inherited.call(this, event, ...args));

@@ -1,4 +1,4 @@
-import { defaultRedactor } from '@agentrace/core';
+import { defaultRedactor, REDACTED } from '@agentrace/core';
 
 /** The conventions' list of signed-URL query parameters whose values are secrets. */
 export const DEFAULT_REDACTED_QUERY_PARAMS: readonly string[] = [
@@ -10,8 +10,6 @@ export const DEFAULT_REDACTED_QUERY_PARAMS: readonly string[] = [
   'X-Amz-Credential',
   'X-Amz-Security-Token',
 ];
-
-const REDACTED = 'REDACTED';
 
 /**
  * Beyond the conventions' list, a query parameter is a secret when its name is one by the key rule of
@@ -26,8 +24,9 @@ function isSecretParam(name: string, params: ReadonlySet<string>): boolean {
 const SECRET_NAME_WORDS = 'key|pass|secret|auth|cookie|credential|token|pwd|signature|jwt|session|sid|pin|otp|cvv|cvc|ssn|card|bearer';
 
 /**
- * Replaces the values of secret query parameters by `REDACTED`. Works on the raw string so the rest
- * of the query stays byte for byte what was sent; returns the input itself when nothing matches.
+ * Replaces the values of secret query parameters by `[REDACTED]` (agentrace's one marker, where the
+ * conventions write `REDACTED`). Works on the raw string so the rest of the query stays byte for byte
+ * what was sent; returns the input itself when nothing matches.
  */
 export function redactQuery(query: string, params: ReadonlySet<string>): string {
   if (query === '') return query;
@@ -46,8 +45,9 @@ export function redactQuery(query: string, params: ReadonlySet<string>): string 
 }
 
 /**
- * `url.full` as the conventions want it: user and password become `REDACTED:REDACTED` and secret
- * query values `REDACTED`. Cheap when there is nothing to redact (the usual case).
+ * `url.full` as the conventions want it, with agentrace's marker: user and password become
+ * `[REDACTED]:[REDACTED]` and secret query values `[REDACTED]`. Cheap when there is nothing to
+ * redact (the usual case).
  */
 export function redactUrl(url: string, params: ReadonlySet<string>): string {
   let out = url;

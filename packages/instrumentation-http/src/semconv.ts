@@ -1,5 +1,6 @@
 // Attribute names this package writes that are not in the stable semantic conventions yet, copied
-// from the incubating ones (OTel advises copying over importing `/incubating`), plus agentrace's own.
+// from the incubating ones (OTel advises copying over importing `/incubating`), plus agentrace's own. The
+// correlation id (`agentrace.correlation_id`) is `ATTR_CORRELATION_ID` of `@agentrace/core`.
 
 /** Size of the response body in bytes, after any content decoding the transport does not undo. */
 export const ATTR_HTTP_RESPONSE_BODY_SIZE = 'http.response.body.size';
@@ -25,5 +26,3 @@ export const ATTR_GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
  */
 export const ATTR_AGENTRACE_HTTP_ABORTED = 'agentrace.http.aborted';
 
-/** agentrace: the run's correlation id, as a span attribute and as a baggage key. */
-export { ATTR_CORRELATION_ID as ATTR_AGENTRACE_CORRELATION_ID } from '@agentrace/core';

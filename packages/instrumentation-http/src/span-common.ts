@@ -1,8 +1,7 @@
-import { getRunAttributes } from '@agentrace/core';
+import { ATTR_CORRELATION_ID, getRunAttributes } from '@agentrace/core';
 import { propagation, type Attributes, type Context } from '@opentelemetry/api';
-import { reportOnce } from './diagnostics.js';
+import { reporter } from './diagnostics.js';
 import type { ResolvedHttpConfig } from './internal-types.js';
-import { ATTR_AGENTRACE_CORRELATION_ID } from './semconv.js';
 
 const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE', 'QUERY']);
 
@@ -24,7 +23,7 @@ export function runAttributes(cfg: ResolvedHttpConfig, ctx: Context): Attributes
   try {
     return getRunAttributes(ctx);
   } catch (error) {
-    reportOnce('getRunAttributes threw; HTTP spans go without run attributes', error);
+    reporter.warnOnce('run-attributes', 'getRunAttributes threw; HTTP spans go without run attributes', error);
     return undefined;
   }
 }
@@ -34,31 +33,10 @@ export function runAttributes(cfg: ResolvedHttpConfig, ctx: Context): Attributes
  * span attributes only, so the service called can tie its spans to the run.
  */
 export function withCorrelationBaggage(ctx: Context, run: Attributes | undefined): Context {
-  const id = run?.[ATTR_AGENTRACE_CORRELATION_ID];
+  const id = run?.[ATTR_CORRELATION_ID];
   if (id === undefined || id === null) return ctx;
   const bag = propagation.getBaggage(ctx);
-  if (bag?.getEntry(ATTR_AGENTRACE_CORRELATION_ID) !== undefined) return ctx;
-  const next = (bag ?? propagation.createBaggage()).setEntry(ATTR_AGENTRACE_CORRELATION_ID, { value: String(id) });
+  if (bag?.getEntry(ATTR_CORRELATION_ID) !== undefined) return ctx;
+  const next = (bag ?? propagation.createBaggage()).setEntry(ATTR_CORRELATION_ID, { value: String(id) });
   return propagation.setBaggage(ctx, next);
-}
-
-/**
- * A cancellation by the caller (AbortController), which the conventions say is not an error. A
- * timeout is an error even when it arrives as an abort (`AbortSignal.timeout()`).
- */
-export function isAbortError(error: unknown): boolean {
-  if (error === null || typeof error !== 'object') return false;
-  const e = error as { name?: unknown; code?: unknown; cause?: { name?: unknown } };
-  if (e.cause !== null && typeof e.cause === 'object' && e.cause.name === 'TimeoutError') return false;
-  return e.name === 'AbortError' || e.code === 'ABORT_ERR';
-}
-
-/** Low-cardinality `error.type`: the error's code, else its name. */
-export function errorType(error: unknown): string {
-  if (error !== null && typeof error === 'object') {
-    const e = error as { code?: unknown; name?: unknown };
-    if (typeof e.code === 'string' && e.code !== '') return e.code;
-    if (typeof e.name === 'string' && e.name !== '') return e.name;
-  }
-  return '_OTHER';
 }

@@ -1,4 +1,5 @@
 import type { TracerProvider } from '@opentelemetry/api';
+import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 
 /** What an ignore predicate is given about a request. */
 export interface HttpRequestInfo {
@@ -14,9 +15,15 @@ export interface HttpRequestInfo {
  */
 export type HttpIgnoreRule = string | RegExp | ((request: HttpRequestInfo) => boolean);
 
-/** Options of {@link instrumentHttp}. */
-export interface HttpInstrumentationOptions {
-  /** Provider that makes the spans. Default: the global one at the time of the call. */
+/**
+ * Options of {@link AgentraceHttpInstrumentation} and {@link instrumentHttp}. `enabled` (default
+ * true) says whether the constructor enables it, as for every OpenTelemetry instrumentation.
+ */
+export interface AgentraceHttpInstrumentationConfig extends InstrumentationConfig {
+  /**
+   * Provider that makes the spans. Default: the global one when the instrumentation is enabled.
+   * `setTracerProvider()` (what `registerInstrumentations` and `NodeSDK` call) replaces it.
+   */
   tracerProvider?: TracerProvider;
   /** CLIENT spans for outgoing requests (fetch, undici, node:http, node:https). Default true. */
   client?: boolean;
@@ -36,10 +43,10 @@ export interface HttpInstrumentationOptions {
   /** Response headers recorded as `http.response.header.<name>`. Default: none. `set-cookie` is never recorded. */
   responseHeaders?: readonly string[];
   /**
-   * Query parameters whose values become `REDACTED` in `url.full` and `url.query`, added to the
+   * Query parameters whose values become `[REDACTED]` in `url.full` and `url.query`, added to the
    * conventions' list (`sig`, `Signature`, `AWSAccessKeyId`, `X-Goog-Signature`, `X-Amz-Signature`,
-   * `X-Amz-Credential`, `X-Amz-Security-Token`) and to names that are secrets by the decorators' key
-   * rule (`token`, `api_key`, `client_secret`, ...) or `key`. Default: none added.
+   * `X-Amz-Credential`, `X-Amz-Security-Token`) and to names that are secrets by the key rule of
+   * `@agentrace/core` (`token`, `api_key`, `client_secret`, ...) or `key`. Default: none added.
    */
   redactedQueryParams?: readonly string[];
   /** `gen_ai.*` attributes on calls to OpenAI-compatible and Anthropic APIs. Default true. */
@@ -51,8 +58,14 @@ export interface HttpInstrumentationOptions {
   runAttributes?: boolean;
 }
 
+/**
+ * The former name of {@link AgentraceHttpInstrumentationConfig}.
+ * @deprecated Use `AgentraceHttpInstrumentationConfig`; kept until `@agentrace/tracer` moves to it.
+ */
+export type HttpInstrumentationOptions = AgentraceHttpInstrumentationConfig;
+
 /** What {@link instrumentHttp} returns. */
-export interface InstrumentationHandle {
-  /** Stops making spans and restores what was patched. Safe to call twice. */
+export interface HttpInstrumentationHandle {
+  /** Stops making spans and restores what was patched. Safe to call twice, and unbound (`const { disable } = handle`). */
   disable(): void;
 }

@@ -11,7 +11,7 @@ import {
 import { AsyncResource, executionAsyncId } from 'node:async_hooks';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { declaredLength, finishClientSpan, newClientRecord, recordStatus, type ClientRecord } from './client-span.js';
-import { reportOnce } from './diagnostics.js';
+import { reporter } from './diagnostics.js';
 import { BodyCollector, genAiStartAttributes, isJson, requestModel } from './genai.js';
 import { captureHeaders } from './headers.js';
 import type { ResolvedHttpConfig } from './internal-types.js';
@@ -147,7 +147,7 @@ export function instrumentUndici(cfg: ResolvedHttpConfig): () => void {
     try {
       startUndiciSpan(cfg, request);
     } catch (error) {
-      reportOnce('could not trace an outgoing undici/fetch request', error);
+      reporter.warnOnce('trace-undici', 'could not trace an outgoing undici/fetch request', error);
     }
   };
   const onSendHeaders: Subscriber = (message) => {

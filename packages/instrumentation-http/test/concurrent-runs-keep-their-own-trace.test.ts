@@ -1,4 +1,4 @@
-import { instrumentHttp, type InstrumentationHandle } from '@agentrace/instrumentation-http';
+import { instrumentHttp, type HttpInstrumentationHandle } from '@agentrace/instrumentation-http';
 import { setupTracing, type TestTracing } from '@agentrace/testing';
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import http from 'node:http';
@@ -9,7 +9,7 @@ import { parseTraceparent, startTestServer } from './utils/server.js';
 const RUNS = 2000;
 
 let tracing: TestTracing;
-let handle: InstrumentationHandle;
+let handle: HttpInstrumentationHandle;
 let server: Awaited<ReturnType<typeof startTestServer>>;
 
 beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { instrumentHttp, type InstrumentationHandle } from '@agentrace/instrumentation-http';
+import { instrumentHttp, type HttpInstrumentationHandle } from '@agentrace/instrumentation-http';
 import { setupTracing, type TestTracing } from '@agentrace/testing';
 import { SpanKind } from '@opentelemetry/api';
 import http from 'node:http';
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { startTestServer } from './utils/server.js';
 
 let tracing: TestTracing;
-let handle: InstrumentationHandle;
+let handle: HttpInstrumentationHandle;
 let server: Awaited<ReturnType<typeof startTestServer>>;
 
 const json = (body: unknown) => (req: http.IncomingMessage, res: http.ServerResponse) => {

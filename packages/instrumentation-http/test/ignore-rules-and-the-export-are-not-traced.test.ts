@@ -1,4 +1,4 @@
-import { instrumentHttp, type InstrumentationHandle } from '@agentrace/instrumentation-http';
+import { instrumentHttp, type HttpInstrumentationHandle } from '@agentrace/instrumentation-http';
 import { otlpTracesEndpoint, setupTracing, type TestTracing } from '@agentrace/testing';
 import { SpanKind, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -9,7 +9,7 @@ import { get, type ClientName } from './utils/clients.js';
 import { startTestServer } from './utils/server.js';
 
 let tracing: TestTracing;
-let handle: InstrumentationHandle;
+let handle: HttpInstrumentationHandle;
 let server: Awaited<ReturnType<typeof startTestServer>>;
 const exportUrl = otlpTracesEndpoint();
 

@@ -2,7 +2,7 @@
 // worked out once per URL and reused; these check that reuse never changes a span, and that what
 // is not a property of the URL alone (user ignore predicates, credentials given apart from the URL,
 // the response) is still decided per request.
-import { instrumentHttp, type InstrumentationHandle } from '@agentrace/instrumentation-http';
+import { instrumentHttp, type HttpInstrumentationHandle } from '@agentrace/instrumentation-http';
 import { setupTracing, type TestTracing } from '@agentrace/testing';
 import { SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -12,7 +12,7 @@ import { get, type ClientName } from './utils/clients.js';
 import { startTestServer } from './utils/server.js';
 
 let tracing: TestTracing;
-let handle: InstrumentationHandle;
+let handle: HttpInstrumentationHandle;
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let flip = 0;
 
@@ -53,7 +53,7 @@ describe.each<ClientName>(['fetch', 'undici', 'node:http'])('%s', (client) => {
     for (const [i, span] of spans.entries()) {
       const code = i < 2 ? 200 : 404;
       expect(span.attributes).toMatchObject({
-        'url.full': `${server.origin}/status/${code}?page=1&api_key=REDACTED`,
+        'url.full': `${server.origin}/status/${code}?page=1&api_key=[REDACTED]`,
         'server.address': '127.0.0.1',
         'server.port': server.port,
         'http.response.status_code': code,
@@ -108,7 +108,7 @@ it('node:http: credentials given in options are redacted even when the same URL 
   await vi.waitFor(() => expect(clientSpans()).toHaveLength(2));
   expect(clientSpans().map((s) => s.attributes['url.full'])).toEqual([
     `${server.origin}/status/200`,
-    `http://REDACTED:REDACTED@127.0.0.1:${server.port}/status/200`,
+    `http://[REDACTED]:[REDACTED]@127.0.0.1:${server.port}/status/200`,
   ]);
 });
 

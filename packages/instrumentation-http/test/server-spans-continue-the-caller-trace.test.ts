@@ -1,4 +1,4 @@
-import { instrumentHttp, type InstrumentationHandle } from '@agentrace/instrumentation-http';
+import { instrumentHttp, type HttpInstrumentationHandle } from '@agentrace/instrumentation-http';
 import { setupTracing, type TestTracing } from '@agentrace/testing';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -7,7 +7,7 @@ import { get, type ClientName } from './utils/clients.js';
 import { startTestServer } from './utils/server.js';
 
 let tracing: TestTracing;
-let handle: InstrumentationHandle;
+let handle: HttpInstrumentationHandle;
 let server: Awaited<ReturnType<typeof startTestServer>>;
 
 beforeAll(async () => {
@@ -53,7 +53,7 @@ describe.each<ClientName>(['fetch', 'undici', 'node:http'])('called with %s', (c
     expect(serverSpan!.attributes).toMatchObject({
       'http.request.method': 'GET',
       'url.path': '/work',
-      'url.query': 'sig=REDACTED&q=1',
+      'url.query': 'sig=[REDACTED]&q=1',
       'url.scheme': 'http',
       'server.address': '127.0.0.1',
       'server.port': server.port,

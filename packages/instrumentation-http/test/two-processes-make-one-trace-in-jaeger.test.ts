@@ -1,6 +1,7 @@
 // End to end with the real Jaeger: an agent process calls a traced node:http service process; both
 // export over OTLP; Jaeger must return ONE trace holding both services with the right parent links.
-import { jaegerQueryUrl, otlpTracesEndpoint } from '@agentrace/testing';
+import { jaegerQueryUrl } from '@agentrace/core/jaeger';
+import { otlpTracesEndpoint } from '@agentrace/testing';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';

@@ -1,7 +1,22 @@
-import { type Attributes, type Context, type Span, context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { type BacklogSource, backlogSource, recordBacklog } from './backlog.js';
-import type { AmqpChannelModule, AmqpMessage, AmqplibState } from './internal-types.js';
-import { getTracer, injectCarrier, isThenable, recordFailure, reportOnce, runHook, startConsumerSpan } from './messaging.js';
+// amqplib (RabbitMQ): where amqplib keeps what the shared producer and consumer need. The context
+// rides in the message headers (on a copy of the caller's options); a consumed message's span ends
+// when its handler is done and it is acked, nacked or rejected (pull style for `channel.get`).
+import { type Attributes, type TracerProvider, context, trace } from '@opentelemetry/api';
+import { capString, isThenable } from '@agentrace/core';
+import { type BacklogSource, backlogSource } from './backlog.js';
+import { reporter } from './diagnostics.js';
+import type { AmqpChannelModule, AmqpMessage, ClientState, Delivery, StateSource } from './internal-types.js';
+import {
+  endFailed,
+  extractContext,
+  handlerDone,
+  recordMessagingFailure,
+  resolveClientState,
+  runHandler,
+  settleDelivery,
+  startDelivery,
+  startProducer,
+} from './messaging.js';
 import {
   ATTR_AGENTRACE_CONSUMER_CONCURRENCY,
   ATTR_AGENTRACE_CONSUMER_IN_FLIGHT,
@@ -21,20 +36,16 @@ import {
   MESSAGING_OPERATION_TYPE_VALUE_SEND,
   MESSAGING_SYSTEM_VALUE_RABBITMQ,
 } from './semconv.js';
-import type { AmqplibInstrumentationOptions, ConsumerParentMode, QueueInstrumentationHandle } from './types.js';
+import type { MessagingInstrumentationConfig, QueueInstrumentationHandle } from './types.js';
 import { wrapMethod } from './wrap.js';
+
+/** Options of the amqplib instrumentation (`AmqplibInstrumentation`, `instrumentQueues({ amqplib })`, `instrumentAmqplib`). */
+export interface AmqplibInstrumentationConfig extends MessagingInstrumentationConfig {}
 
 type Fn = (this: any, ...args: any[]) => any;
 
-/** A delivered message whose span ends once the handler has settled AND the message is acked/nacked. */
-interface Delivery {
-  span: Span;
-  source: BacklogSource;
-  tag: number;
-  handlerDone: boolean;
-  settled: boolean;
-  ended: boolean;
-}
+/** Longest message id or correlation id recorded (AMQP short strings are at most 255 bytes anyway). */
+const MAX_ID_BYTES = 256;
 
 /** Unsettled deliveries per channel, by delivery tag (acks with `allUpTo` settle a range). */
 const pendingByChannel = new WeakMap<object, Map<number, Delivery>>();
@@ -42,30 +53,28 @@ const prefetchByChannel = new WeakMap<object, number>();
 /** Set while ConfirmChannel.publish runs, so the Channel.publish it calls through `super` adds no second span. */
 let inConfirmPublish = 0;
 
-export function resolveAmqplibState(options: AmqplibInstrumentationOptions, defaults: { tracerProvider?: AmqplibState['tracerProvider']; consumerParent?: ConsumerParentMode }): AmqplibState {
-  return {
-    tracerProvider: defaults.tracerProvider,
-    consumerParent: options.consumerParent ?? defaults.consumerParent ?? 'child',
-    producerHook: options.producerHook,
-    consumerHook: options.consumerHook,
-  };
+export function resolveAmqplibState(config: AmqplibInstrumentationConfig, tracerProvider: TracerProvider | undefined): ClientState {
+  return resolveClientState(MESSAGING_SYSTEM_VALUE_RABBITMQ, 'amqplib', config, tracerProvider);
 }
 
-/** Patches amqplib's channel classes (`lib/channel_model.js` or `lib/callback_model.js` exports). */
-export function patchAmqplibChannels(moduleExports: AmqpChannelModule, state: AmqplibState, callbackApi = false): () => void {
-  const channel = moduleExports.Channel?.prototype;
-  const confirm = moduleExports.ConfirmChannel?.prototype;
-  return patchPrototypes(channel, confirm, state, callbackApi);
+/** Patches the channel classes of amqplib's promise API (`lib/channel_model.js` exports). */
+export function patchAmqplibChannels(moduleExports: AmqpChannelModule, source: StateSource): () => void {
+  return patchPrototypes(moduleExports.Channel?.prototype, moduleExports.ConfirmChannel?.prototype, source, false);
 }
 
-function patchPrototypes(channel: object | undefined, confirm: object | undefined, state: AmqplibState, callbackApi: boolean): () => void {
+/** Patches the channel classes of amqplib's callback API (`lib/callback_model.js` exports). */
+export function patchAmqplibCallbackChannels(moduleExports: AmqpChannelModule, source: StateSource): () => void {
+  return patchPrototypes(moduleExports.Channel?.prototype, moduleExports.ConfirmChannel?.prototype, source, true);
+}
+
+function patchPrototypes(channel: object | undefined, confirm: object | undefined, source: StateSource, callbackApi: boolean): () => void {
   if (!channel) {
-    reportOnce('amqplib:shape', 'instrumentAmqplib: no amqplib Channel class found; nothing was instrumented');
+    reporter.errorOnce('amqplib:shape', 'no amqplib Channel class found; nothing was instrumented');
     return () => {};
   }
   const undo = [
-    wrapMethod(channel, 'publish', (original) => wrapPublish(original, state)),
-    wrapMethod(channel, 'consume', (original) => wrapConsume(original, state)),
+    wrapMethod(channel, 'publish', (original) => wrapPublish(original, source)),
+    wrapMethod(channel, 'consume', (original) => wrapConsume(original, source)),
     wrapMethod(channel, 'ack', (original) => wrapSettle(original, 'ack')),
     wrapMethod(channel, 'nack', (original) => wrapSettle(original, 'nack')),
     wrapMethod(channel, 'reject', (original) => wrapSettle(original, 'reject')),
@@ -74,12 +83,12 @@ function patchPrototypes(channel: object | undefined, confirm: object | undefine
     wrapMethod(channel, 'emit', (original) => wrapEmit(original)),
     wrapMethod(channel, 'qos', (original) => wrapQos(original)),
     wrapMethod(channel, 'prefetch', (original) => wrapQos(original)),
-    wrapMethod(confirm, 'publish', (original) => wrapConfirmPublish(original, state)),
+    wrapMethod(confirm, 'publish', (original) => wrapConfirmPublish(original, source)),
   ];
   if (!callbackApi) {
     // Promise API only: these resolve with broker replies that carry queue counts / a message.
     undo.push(
-      wrapMethod(channel, 'get', (original) => wrapGet(original, state)),
+      wrapMethod(channel, 'get', (original) => wrapGet(original, source)),
       wrapMethod(channel, 'assertQueue', (original) => wrapQueueReply(original)),
       wrapMethod(channel, 'checkQueue', (original) => wrapQueueReply(original)),
     );
@@ -88,19 +97,23 @@ function patchPrototypes(channel: object | undefined, confirm: object | undefine
 }
 
 /**
- * Explicit call: pass a connection (from `amqplib.connect`) or a channel, and every channel class it
+ * Explicit form: pass a connection (from `amqplib.connect`) or a channel, and every channel class it
  * makes is instrumented. Needed only where the require hook could not see amqplib load (it was
- * loaded before `instrumentQueues`, or you bring your own provider).
+ * loaded before the instrumentation was enabled).
  */
-export function instrumentAmqplib(target: unknown, options: AmqplibInstrumentationOptions & { tracerProvider?: AmqplibState['tracerProvider'] } = {}): QueueInstrumentationHandle {
-  const state = resolveAmqplibState(options, options);
+export function instrumentAmqplib(
+  target: unknown,
+  options: AmqplibInstrumentationConfig & { tracerProvider?: TracerProvider } = {},
+): QueueInstrumentationHandle {
+  const tracerProvider = options !== null && typeof options === 'object' ? options.tracerProvider : undefined;
+  const source: StateSource = { state: resolveAmqplibState(options, tracerProvider) };
   if (!target || typeof target !== 'object') {
-    reportOnce('amqplib:arg', `instrumentAmqplib: expected an amqplib connection or channel, got ${typeof target}`);
+    reporter.errorOnce('amqplib:arg', `instrumentAmqplib: expected an amqplib connection or channel, got ${typeof target}; nothing was instrumented`);
     return { disable() {} };
   }
   const t = target as Record<string, unknown>;
-  if (typeof t.Channel === 'function') return { disable: patchAmqplibChannels(t as AmqpChannelModule, state) };
-  if (typeof t.consume === 'function' && typeof t.publish === 'function') return { disable: patchInstanceClasses(target, state) };
+  if (typeof t.Channel === 'function') return { disable: patchAmqplibChannels(t as AmqpChannelModule, source) };
+  if (typeof t.consume === 'function' && typeof t.publish === 'function') return { disable: patchInstanceClasses(target, source) };
   if (typeof t.createChannel === 'function') {
     const undo: Array<() => void> = [];
     // Each channel class is patched once, however many channels the connection opens.
@@ -115,7 +128,7 @@ export function instrumentAmqplib(target: unknown, options: AmqplibInstrumentati
               const proto = Object.getPrototypeOf(ch) as object;
               if (!patched.has(proto)) {
                 patched.add(proto);
-                undo.push(patchInstanceClasses(ch, state));
+                undo.push(patchInstanceClasses(ch, source));
               }
             }
             return ch;
@@ -134,19 +147,19 @@ export function instrumentAmqplib(target: unknown, options: AmqplibInstrumentati
       },
     };
   }
-  reportOnce('amqplib:arg', 'instrumentAmqplib: the argument is neither an amqplib connection nor a channel; nothing was instrumented');
+  reporter.errorOnce('amqplib:arg', 'instrumentAmqplib: the argument is neither an amqplib connection nor a channel; nothing was instrumented');
   return { disable() {} };
 }
 
 /** Finds Channel / ConfirmChannel prototypes from an instance's prototype chain. */
-function patchInstanceClasses(instance: object, state: AmqplibState): () => void {
+function patchInstanceClasses(instance: object, source: StateSource): () => void {
   let channel: object | undefined;
   let confirm: object | undefined;
   for (let proto = Object.getPrototypeOf(instance); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
     if (!confirm && Object.prototype.hasOwnProperty.call(proto, 'waitForConfirms')) confirm = proto;
     if (!channel && Object.prototype.hasOwnProperty.call(proto, 'consume')) channel = proto;
   }
-  return patchPrototypes(channel, confirm, state, false);
+  return patchPrototypes(channel, confirm, source, false);
 }
 
 function destinationOf(exchange: unknown, routingKey: unknown): string {
@@ -155,67 +168,86 @@ function destinationOf(exchange: unknown, routingKey: unknown): string {
   return ex || rk || 'amq.default';
 }
 
-interface PublishStart {
-  span: Span;
-  ctx: Context;
+/** What a publish is about, read from the caller's arguments before any span exists. */
+interface Publish {
+  destination: string;
+  attributes: Attributes;
+  /** A copy of the caller's headers: the carrier. */
+  headers: Record<string, unknown>;
+  /** A copy of the caller's options holding `headers`: the caller's objects are never modified. */
   options: Record<string, unknown>;
 }
 
-function startPublish(state: AmqplibState, exchange: unknown, routingKey: unknown, content: unknown, options: unknown): PublishStart {
-  const destination = destinationOf(exchange, routingKey);
-  const opts = (options && typeof options === 'object' ? options : {}) as Record<string, unknown>;
-  const attributes: Attributes = {
-    [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_VALUE_RABBITMQ,
-    [ATTR_MESSAGING_DESTINATION_NAME]: destination,
-    [ATTR_MESSAGING_OPERATION_TYPE]: MESSAGING_OPERATION_TYPE_VALUE_SEND,
-    [ATTR_MESSAGING_OPERATION_NAME]: 'publish',
-    [ATTR_MESSAGING_RABBITMQ_DESTINATION_ROUTING_KEY]: typeof routingKey === 'string' ? routingKey : '',
-  };
-  if (opts.messageId !== undefined) attributes[ATTR_MESSAGING_MESSAGE_ID] = String(opts.messageId);
-  if (opts.correlationId !== undefined) attributes[ATTR_MESSAGING_MESSAGE_CONVERSATION_ID] = String(opts.correlationId);
-  const span = getTracer(state.tracerProvider).startSpan(`publish ${destination}`, { kind: SpanKind.PRODUCER, attributes });
-  if (state.producerHook) runHook('producerHook', state.producerHook, span, { system: MESSAGING_SYSTEM_VALUE_RABBITMQ, destination, message: { exchange, routingKey, content, options } });
-  const source = backlogSource(MESSAGING_SYSTEM_VALUE_RABBITMQ, destination);
-  if (source.latest) recordBacklog(span, source);
-  const ctx = trace.setSpan(context.active(), span);
-  // A copy: the caller's options object (and its headers) are never modified. Injected after the hook.
-  const headers = injectCarrier(ctx, { ...(opts.headers && typeof opts.headers === 'object' ? (opts.headers as Record<string, unknown>) : {}) });
-  return { span, ctx, options: { ...opts, headers } };
+/**
+ * Reads and copies what the caller gave; `undefined` when a hostile argument throws (a revoked proxy as
+ * options, a message id whose toString throws): the call then goes to amqplib untouched, which decides.
+ */
+function readPublish(exchange: unknown, routingKey: unknown, options: unknown): Publish | undefined {
+  try {
+    const destination = destinationOf(exchange, routingKey);
+    const opts = options && typeof options === 'object' ? (options as Record<string, unknown>) : undefined;
+    const attributes: Attributes = {
+      [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_VALUE_RABBITMQ,
+      [ATTR_MESSAGING_DESTINATION_NAME]: destination,
+      [ATTR_MESSAGING_OPERATION_TYPE]: MESSAGING_OPERATION_TYPE_VALUE_SEND,
+      [ATTR_MESSAGING_OPERATION_NAME]: 'publish',
+      [ATTR_MESSAGING_RABBITMQ_DESTINATION_ROUTING_KEY]: typeof routingKey === 'string' ? routingKey : '',
+    };
+    const given = opts?.headers;
+    const headers: Record<string, unknown> = { ...(given && typeof given === 'object' ? (given as Record<string, unknown>) : undefined) };
+    if (opts?.messageId !== undefined) attributes[ATTR_MESSAGING_MESSAGE_ID] = capString(String(opts.messageId), MAX_ID_BYTES);
+    if (opts?.correlationId !== undefined) attributes[ATTR_MESSAGING_MESSAGE_CONVERSATION_ID] = capString(String(opts.correlationId), MAX_ID_BYTES);
+    return { destination, attributes, headers, options: { ...opts, headers } };
+  } catch (error) {
+    reporter.errorOnce('amqplib:publish', 'could not read the arguments of an amqplib publish; that call is not traced', error);
+    return undefined;
+  }
 }
 
-function wrapPublish(original: Fn, state: AmqplibState): Fn {
-  return function publish(this: unknown, exchange: unknown, routingKey: unknown, content: unknown, options: unknown, ...rest: unknown[]) {
-    if (inConfirmPublish > 0) return original.apply(this, [exchange, routingKey, content, options, ...rest]);
-    const { span, options: opts } = startPublish(state, exchange, routingKey, content, options);
+function startPublish(state: ClientState, publish: Publish, exchange: unknown, routingKey: unknown, content: unknown, options: unknown): ReturnType<typeof startProducer> {
+  const { destination } = publish;
+  const message = state.producerHook && { exchange, routingKey, content, options };
+  return startProducer(state, `publish ${destination}`, publish.attributes, destination, backlogSource(MESSAGING_SYSTEM_VALUE_RABBITMQ, destination), message, publish.headers);
+}
+
+// The hot path of a producer: amqplib's publish only encodes and buffers the frame, synchronously, so
+// the span ends when it returns, with no context switch.
+function wrapPublish(original: Fn, source: StateSource): Fn {
+  return function publish(this: unknown, exchange: unknown, routingKey: unknown, content: unknown, options: unknown) {
+    if (inConfirmPublish > 0) return original.apply(this, arguments as unknown as unknown[]);
+    const read = readPublish(exchange, routingKey, options);
+    if (read === undefined) return original.apply(this, arguments as unknown as unknown[]);
+    const span = trace.getSpan(startPublish(source.state, read, exchange, routingKey, content, options))!;
     try {
-      // No context switch needed: publish only encodes and buffers the frame, synchronously.
-      return original.apply(this, [exchange, routingKey, content, opts, ...rest]);
+      if (arguments.length <= 4) return original.call(this, exchange, routingKey, content, read.options);
+      return original.call(this, exchange, routingKey, content, read.options, ...(Array.prototype.slice.call(arguments, 4) as unknown[]));
     } catch (error) {
-      recordFailure(span, error);
+      recordMessagingFailure(span, error);
       throw error;
     } finally {
-      // amqplib's publish only buffers the frame: there is nothing later to wait for.
       span.end();
     }
   };
 }
 
-function wrapConfirmPublish(original: Fn, state: AmqplibState): Fn {
+function wrapConfirmPublish(original: Fn, source: StateSource): Fn {
   return function publish(this: unknown, exchange: unknown, routingKey: unknown, content: unknown, options: unknown, callback?: unknown, ...rest: unknown[]) {
-    const { span, ctx, options: opts } = startPublish(state, exchange, routingKey, content, options);
+    const read = readPublish(exchange, routingKey, options);
+    if (read === undefined) return original.apply(this, arguments as unknown as unknown[]);
+    const ctx = startPublish(source.state, read, exchange, routingKey, content, options);
+    const span = trace.getSpan(ctx)!;
     const userCallback = typeof callback === 'function' ? (callback as Fn) : undefined;
     // The span ends when the broker confirms (ack) or refuses (nack) the message.
     const onConfirm = context.bind(ctx, function (this: unknown, err: unknown, ok: unknown) {
-      if (err) recordFailure(span, err, 'message nacked by the broker');
+      if (err) recordMessagingFailure(span, err, 'message nacked by the broker');
       span.end();
       if (userCallback) return userCallback.call(this, err, ok);
     });
     inConfirmPublish++;
     try {
-      return original.apply(this, [exchange, routingKey, content, opts, onConfirm, ...rest]);
+      return original.apply(this, [exchange, routingKey, content, read.options, onConfirm, ...rest]);
     } catch (error) {
-      recordFailure(span, error);
-      span.end();
+      endFailed(span, error);
       throw error;
     } finally {
       inConfirmPublish--;
@@ -267,50 +299,27 @@ function consumerOf(queue: string, operationName: string): Consumer {
   return { queue, source: backlogSource(MESSAGING_SYSTEM_VALUE_RABBITMQ, queue), spanName: `${operationName} ${queue}` };
 }
 
-function startDelivery(state: AmqplibState, channel: object, consumer: Consumer, msg: AmqpMessage, noAck: boolean, operationType: string, operationName: string): { delivery: Delivery; ctx: Context } {
+/** The shared consumer's delivery for one message; unless auto-acked, it waits for its ack, nack or reject. */
+function deliver(state: ClientState, channel: object, consumer: Consumer, msg: AmqpMessage, noAck: boolean, operationType: string, operationName: string): Delivery {
   const { queue, source } = consumer;
   source.inFlight++;
   const prefetch = prefetchByChannel.get(channel);
   if (prefetch !== undefined) source.concurrency = prefetch;
-  const { span, ctx } = startConsumerSpan(
-    getTracer(state.tracerProvider),
-    consumer.spanName,
-    deliveryAttributes(queue, msg, operationType, operationName, source),
-    msg.properties?.headers,
-    state.consumerParent,
-  );
-  if (source.latest) recordBacklog(span, source);
-  if (state.consumerHook) runHook('consumerHook', state.consumerHook, span, { system: MESSAGING_SYSTEM_VALUE_RABBITMQ, destination: queue, message: msg });
-  const delivery: Delivery = { span, source, tag: msg.fields.deliveryTag, handlerDone: false, settled: noAck, ended: false };
-  if (noAck) span.setAttribute(ATTR_AGENTRACE_MESSAGING_SETTLEMENT, 'auto');
-  else pendingOf(channel).set(delivery.tag, delivery);
-  return { delivery, ctx };
-}
-
-function maybeEnd(delivery: Delivery): void {
-  if (delivery.ended || !delivery.handlerDone || !delivery.settled) return;
-  delivery.ended = true;
-  delivery.source.inFlight--;
-  delivery.span.end();
-}
-
-function handlerDone(delivery: Delivery): void {
-  delivery.handlerDone = true;
-  maybeEnd(delivery);
+  const attributes = deliveryAttributes(queue, msg, operationType, operationName, source);
+  const delivery = startDelivery(state, consumer.spanName, attributes, extractContext(msg.properties?.headers), state.consumerParent, queue, source, msg, noAck);
+  if (noAck) delivery.span.setAttribute(ATTR_AGENTRACE_MESSAGING_SETTLEMENT, 'auto');
+  else pendingOf(channel).set(msg.fields.deliveryTag, delivery);
+  return delivery;
 }
 
 function settle(delivery: Delivery, how: string, requeue?: unknown): void {
-  if (delivery.settled) return;
-  delivery.settled = true;
-  delivery.span.setAttribute(ATTR_AGENTRACE_MESSAGING_SETTLEMENT, how);
-  if (how !== 'ack') {
-    const message = how === 'channel_closed' ? 'channel closed before the message was settled' : `message ${how}ed${requeue === false ? ' without requeue' : ''}`;
-    delivery.span.setStatus({ code: SpanStatusCode.ERROR, message });
-  }
-  maybeEnd(delivery);
+  const failure =
+    how === 'ack' ? undefined : how === 'channel_closed' ? 'channel closed before the message was settled' : `message ${how}ed${requeue === false ? ' without requeue' : ''}`;
+  settleDelivery(delivery, how, failure);
 }
 
-function wrapConsume(original: Fn, state: AmqplibState): Fn {
+// The hot path of a consumer (push style): one process span per delivery.
+function wrapConsume(original: Fn, source: StateSource): Fn {
   return function consume(this: object, queue: unknown, callback: unknown, options: unknown, ...rest: unknown[]) {
     if (typeof callback !== 'function') return original.apply(this, [queue, callback, options, ...rest]);
     const channel = this;
@@ -320,37 +329,16 @@ function wrapConsume(original: Fn, state: AmqplibState): Fn {
     const onMessage = function (this: unknown, msg: AmqpMessage | null) {
       // null: the broker cancelled the consumer; not a message.
       if (!msg || typeof msg !== 'object' || !msg.fields) return handler.call(this, msg);
-      const { delivery, ctx } = startDelivery(state, channel, consumer, msg, noAck, MESSAGING_OPERATION_TYPE_VALUE_PROCESS, 'process');
-      let result: unknown;
-      try {
-        result = context.with(ctx, () => handler.call(this, msg));
-      } catch (error) {
-        recordFailure(delivery.span, error);
-        handlerDone(delivery);
-        throw error;
-      }
-      if (!isThenable(result)) {
-        handlerDone(delivery);
-        return result;
-      }
-      // Chained (not a side chain) so an unhandled rejection stays unhandled, with the same error.
-      return result.then(
-        (value) => {
-          handlerDone(delivery);
-          return value;
-        },
-        (error: unknown) => {
-          recordFailure(delivery.span, error);
-          handlerDone(delivery);
-          throw error;
-        },
-      );
+      const delivery = deliver(source.state, channel, consumer, msg, noAck, MESSAGING_OPERATION_TYPE_VALUE_PROCESS, 'process');
+      return runHandler(delivery, () => handler.call(this, msg));
     };
     return original.apply(this, [queue, onMessage, options, ...rest]);
   };
 }
 
-function wrapGet(original: Fn, state: AmqplibState): Fn {
+// Pull style: `get` hands the message back to the caller, so the receive span cannot wrap the caller's
+// work; it ends when the message is settled (or at once, with noAck).
+function wrapGet(original: Fn, source: StateSource): Fn {
   return function get(this: object, queue: unknown, options: unknown, ...rest: unknown[]) {
     const result = original.apply(this, [queue, options, ...rest]);
     if (!isThenable(result)) return result;
@@ -360,12 +348,9 @@ function wrapGet(original: Fn, state: AmqplibState): Fn {
     return result.then((msg) => {
       if (msg && typeof msg === 'object' && (msg as AmqpMessage).fields) {
         const m = msg as AmqpMessage;
-        const source = backlogSource(MESSAGING_SYSTEM_VALUE_RABBITMQ, queueName);
-        if (typeof m.fields.messageCount === 'number') source.latest = { ...source.latest, waiting: m.fields.messageCount };
-        // `get` hands the message back to the caller: the receive span cannot wrap the caller's work,
-        // so it ends when the message is settled (or now, with noAck).
-        const { delivery } = startDelivery(state, channel, consumerOf(queueName, 'receive'), m, noAck, MESSAGING_OPERATION_TYPE_VALUE_RECEIVE, 'receive');
-        handlerDone(delivery);
+        const backlog = backlogSource(MESSAGING_SYSTEM_VALUE_RABBITMQ, queueName);
+        if (typeof m.fields.messageCount === 'number') backlog.latest = { ...backlog.latest, waiting: m.fields.messageCount };
+        handlerDone(deliver(source.state, channel, consumerOf(queueName, 'receive'), m, noAck, MESSAGING_OPERATION_TYPE_VALUE_RECEIVE, 'receive'));
       }
       return msg;
     });
@@ -379,8 +364,8 @@ function wrapQueueReply(original: Fn): Fn {
     return result.then((ok) => {
       const reply = ok as { queue?: unknown; messageCount?: unknown; consumerCount?: unknown } | undefined;
       if (reply && typeof reply.queue === 'string' && typeof reply.messageCount === 'number') {
-        const source = backlogSource(MESSAGING_SYSTEM_VALUE_RABBITMQ, reply.queue);
-        source.latest = { ...source.latest, waiting: reply.messageCount, consumers: Number(reply.consumerCount) || 0 };
+        const backlog = backlogSource(MESSAGING_SYSTEM_VALUE_RABBITMQ, reply.queue);
+        backlog.latest = { ...backlog.latest, waiting: reply.messageCount, consumers: Number(reply.consumerCount) || 0 };
       }
       return ok;
     });

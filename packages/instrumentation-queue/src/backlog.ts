@@ -1,5 +1,6 @@
 import { type Attributes, type Span, type TracerProvider, metrics, SpanKind } from '@opentelemetry/api';
-import { getTracer, reportOnce } from './messaging.js';
+import { reporter } from './diagnostics.js';
+import { getTracer } from './messaging.js';
 import {
   ATTR_AGENTRACE_CONSUMER_CONCURRENCY,
   ATTR_AGENTRACE_CONSUMER_IN_FLIGHT,
@@ -11,7 +12,7 @@ import {
   ATTR_MESSAGING_DESTINATION_NAME,
   ATTR_MESSAGING_SYSTEM,
 } from './semconv.js';
-import type { BacklogSamplingOptions } from './types.js';
+import type { BacklogSamplingConfig } from './types.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 
 /** What a queue can tell about its backlog; absent fields are unknown. */
@@ -77,7 +78,7 @@ export async function sampleBacklog(): Promise<BacklogSource[]> {
       } catch (error) {
         // A closed queue: stop asking it, keep its last counts.
         source.probe = undefined;
-        reportOnce(`backlog:${source.system}:${source.destination}`, `${PACKAGE_NAME}: backlog probe of ${source.destination} failed; it is no longer sampled`, error);
+        reporter.errorOnce(`backlog:${source.system}:${source.destination}`, `backlog probe of ${source.destination} failed; it is no longer sampled`, error);
       }
     }),
   );
@@ -85,10 +86,10 @@ export async function sampleBacklog(): Promise<BacklogSource[]> {
 }
 
 /** Starts the periodic sampler; returns a function that stops it. */
-export function startBacklogSampler(options: BacklogSamplingOptions, tracerProvider: TracerProvider | undefined): () => void {
+export function startBacklogSampler(options: BacklogSamplingConfig, tracerProvider: TracerProvider | undefined): () => void {
   const { intervalMs = 15_000, spans = true, metrics: withMetrics = true } = options;
   if (!Number.isFinite(intervalMs) || intervalMs <= 0) {
-    reportOnce('backlog:interval', `${PACKAGE_NAME}: backlog.intervalMs must be a positive number of milliseconds, got ${String(intervalMs)}; sampling is off`);
+    reporter.errorOnce('backlog:interval', `option backlog.intervalMs is ${String(intervalMs)}; accepted: a positive number of milliseconds. Sampling is off`);
     return () => {};
   }
   let stopMetrics = (): void => {};
@@ -101,7 +102,7 @@ export function startBacklogSampler(options: BacklogSamplingOptions, tracerProvi
       .then((snapshot) => {
         if (spans && snapshot.length > 0) emitSampleSpan(snapshot, tracerProvider);
       })
-      .catch((error: unknown) => reportOnce('backlog:sample', `${PACKAGE_NAME}: backlog sample failed`, error))
+      .catch((error: unknown) => reporter.errorOnce('backlog:sample', 'backlog sample failed', error))
       .finally(() => {
         running = false;
       });
@@ -129,7 +130,7 @@ export function emitSampleSpan(snapshot: BacklogSource[], tracerProvider: Tracer
   span.end();
 }
 
-function registerGauges(options: BacklogSamplingOptions): () => void {
+function registerGauges(options: BacklogSamplingConfig): () => void {
   const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(PACKAGE_NAME, PACKAGE_VERSION);
   const gauges: Array<[string, (s: BacklogSource) => number | undefined]> = [
     [ATTR_AGENTRACE_QUEUE_WAITING, (s) => s.latest?.waiting],

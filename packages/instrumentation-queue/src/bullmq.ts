@@ -1,7 +1,31 @@
-import { type Attributes, type Span, context, createContextKey, SpanKind, trace } from '@opentelemetry/api';
-import { type BacklogSource, backlogSource, recordBacklog } from './backlog.js';
-import type { BullFlowJob, BullJob, BullJobOpts, BullMQModuleLike, BullMQState, BullQueueBase } from './internal-types.js';
-import { endWhenSettled, getTracer, injectCarrier, recordFailure, reportOnce, runHook, startConsumerSpan } from './messaging.js';
+// BullMQ (Redis): where BullMQ keeps what the shared producer and consumer need. The context rides in
+// the job's own `opts.telemetry.metadata` field (stored by BullMQ as `tm`, kept across retries and
+// repetitions) as JSON of a W3C carrier; a process span is one attempt of the Worker's processor.
+import { type Attributes, type Span, type TracerProvider, context, createContextKey, trace } from '@opentelemetry/api';
+import { capString } from '@agentrace/core';
+import { type BacklogSource, backlogSource } from './backlog.js';
+import { reporter } from './diagnostics.js';
+import type {
+  BullFlowJob,
+  BullJob,
+  BullJobOpts,
+  BullMQModuleLike,
+  BullQueueBase,
+  BullTelemetryOpts,
+  ClientState,
+  Delivery,
+  StateSource,
+} from './internal-types.js';
+import {
+  endFailed,
+  endWhenSettled,
+  extractContext,
+  recordMessagingFailure,
+  resolveClientState,
+  runHandler,
+  startDelivery,
+  startProducer,
+} from './messaging.js';
 import {
   ATTR_AGENTRACE_CONSUMER_CONCURRENCY,
   ATTR_AGENTRACE_CONSUMER_IN_FLIGHT,
@@ -21,10 +45,27 @@ import {
   MESSAGING_OPERATION_TYPE_VALUE_SEND,
   MESSAGING_SYSTEM_VALUE_BULLMQ,
 } from './semconv.js';
-import type { BullMQInstrumentationOptions, ConsumerParentMode, QueueInstrumentationHandle } from './types.js';
+import type { MessagingInstrumentationConfig, QueueInstrumentationHandle } from './types.js';
 import { wrapMethod } from './wrap.js';
 
+/** Options of the BullMQ instrumentation (`BullMQInstrumentation`, `instrumentQueues({ bullmq })`, `instrumentBullMQ`). */
+export interface BullMQInstrumentationConfig extends MessagingInstrumentationConfig {
+  /**
+   * Repeatable jobs (job schedulers, `repeat` option): each repetition starts a new trace linked to the
+   * producer that scheduled it, so a schedule never grows one endless trace. Default: `true`.
+   */
+  newTracePerRepetition?: boolean;
+}
+
+/** Resolved options the BullMQ patches read on every call. */
+export interface BullMQState extends ClientState {
+  readonly newTracePerRepetition: boolean;
+}
+
 type Fn = (this: any, ...args: any[]) => any;
+
+/** Longest `bullmq.job.name` recorded: the name is per message, chosen by the caller. */
+const MAX_JOB_NAME_BYTES = 1024;
 
 /**
  * The attempt a process span belongs to, kept in the context the worker's `processJob` runs in, so
@@ -32,15 +73,11 @@ type Fn = (this: any, ...args: any[]) => any;
  * entry rather than a WeakMap keyed by job: no map write and delete per job on the hot path, and
  * nothing for the garbage collector's weak-table work.
  */
-interface Attempt {
-  job: object;
-  span: Span;
-}
 const ATTEMPT_KEY = createContextKey('agentrace bullmq attempt');
 
-function currentAttempt(job: unknown): Attempt | undefined {
-  const attempt = context.active().getValue(ATTEMPT_KEY) as Attempt | undefined;
-  return attempt !== undefined && attempt.job === job ? attempt : undefined;
+function currentAttempt(job: unknown): Delivery | undefined {
+  const attempt = context.active().getValue(ATTEMPT_KEY) as Delivery | undefined;
+  return attempt !== undefined && attempt.message === job ? attempt : undefined;
 }
 
 /** What every message of one Queue or Worker shares, worked out on its first message (the hot path reuses it). */
@@ -52,37 +89,32 @@ interface InstanceInfo {
 }
 const instances = new WeakMap<object, InstanceInfo>();
 
-export function resolveBullMQState(options: BullMQInstrumentationOptions, defaults: { tracerProvider?: BullMQState['tracerProvider']; consumerParent?: ConsumerParentMode }): BullMQState {
-  return {
-    tracerProvider: defaults.tracerProvider,
-    consumerParent: options.consumerParent ?? defaults.consumerParent ?? 'child',
-    newTracePerRepetition: options.newTracePerRepetition ?? true,
-    producerHook: options.producerHook,
-    consumerHook: options.consumerHook,
-  };
+export function resolveBullMQState(config: BullMQInstrumentationConfig, tracerProvider: TracerProvider | undefined): BullMQState {
+  const cfg: BullMQInstrumentationConfig = config !== null && typeof config === 'object' ? config : {};
+  return { ...resolveClientState(MESSAGING_SYSTEM_VALUE_BULLMQ, 'bullmq', cfg, tracerProvider), newTracePerRepetition: cfg.newTracePerRepetition ?? true };
 }
 
 /**
- * Patches BullMQ's classes (prototypes, so instances made before and after both count). Context rides in
- * the job's own `opts.telemetry.metadata` field (stored by BullMQ as `tm`, kept across retries and
- * repetitions) as JSON of a W3C carrier. Queues and workers given BullMQ's own `telemetry` option are
- * left to it, so nothing is traced twice.
+ * Patches BullMQ's classes found in `moduleExports` (prototypes, so instances made before and after both
+ * count): `Queue.add`, `addBulk`, `upsertJobScheduler`, `FlowProducer.add`, `addBulk`, and the Worker's
+ * `processJob` and `handleFailed`. Queues and workers given BullMQ's own `telemetry` option are left to
+ * it, so nothing is traced twice. Returns the undo.
  */
-export function patchBullMQ(moduleExports: BullMQModuleLike, state: BullMQState): () => void {
+export function patchBullMQ(moduleExports: BullMQModuleLike, source: StateSource<BullMQState>): () => void {
   const queue = moduleExports.Queue?.prototype;
   const worker = moduleExports.Worker?.prototype;
   const flow = moduleExports.FlowProducer?.prototype;
   if (!queue && !worker && !flow) {
-    reportOnce('bullmq:shape', 'instrumentBullMQ: the module has no Queue, Worker or FlowProducer class; nothing was instrumented');
+    reporter.errorOnce('bullmq:shape', 'the bullmq module has no Queue, Worker or FlowProducer class; nothing was instrumented');
     return () => {};
   }
   const undo = [
-    wrapMethod(queue, 'add', (original) => wrapAdd(original, state)),
-    wrapMethod(queue, 'addBulk', (original) => wrapAddBulk(original, state)),
-    wrapMethod(queue, 'upsertJobScheduler', (original) => wrapUpsertJobScheduler(original, state)),
-    wrapMethod(flow, 'add', (original) => wrapFlowAdd(original, state, false)),
-    wrapMethod(flow, 'addBulk', (original) => wrapFlowAdd(original, state, true)),
-    wrapMethod(worker, 'processJob', (original) => wrapProcessJob(original, state)),
+    wrapMethod(queue, 'add', (original) => wrapAdd(original, source)),
+    wrapMethod(queue, 'addBulk', (original) => wrapAddBulk(original, source)),
+    wrapMethod(queue, 'upsertJobScheduler', (original) => wrapUpsertJobScheduler(original, source)),
+    wrapMethod(flow, 'add', (original) => wrapFlowAdd(original, source, false)),
+    wrapMethod(flow, 'addBulk', (original) => wrapFlowAdd(original, source, true)),
+    wrapMethod(worker, 'processJob', (original) => wrapProcessJob(original, source)),
     // handleFailed receives the processor's error without a promise of ours per job; callProcessJob
     // (one extra promise per job) only where a BullMQ 5 release has no handleFailed.
     typeof (worker as { handleFailed?: unknown } | undefined)?.handleFailed === 'function'
@@ -92,14 +124,21 @@ export function patchBullMQ(moduleExports: BullMQModuleLike, state: BullMQState)
   return () => undo.forEach((restore) => restore());
 }
 
-/** Explicit call for users who import BullMQ themselves (ESM without the loader hook, or their own provider). */
-export function instrumentBullMQ(bullmq: unknown, options: BullMQInstrumentationOptions & { tracerProvider?: BullMQState['tracerProvider'] } = {}): QueueInstrumentationHandle {
+/**
+ * Explicit form for BullMQ modules the require hook cannot see (a bundle that inlined BullMQ, or
+ * BullMQ loaded before the instrumentation was enabled): `instrumentBullMQ(await import('bullmq'))`.
+ * Patches the classes' prototypes, so instances made before and after both count.
+ */
+export function instrumentBullMQ(
+  bullmq: unknown,
+  options: BullMQInstrumentationConfig & { tracerProvider?: TracerProvider } = {},
+): QueueInstrumentationHandle {
   if (!bullmq || typeof bullmq !== 'object') {
-    reportOnce('bullmq:arg', `instrumentBullMQ: expected the bullmq module (import * as bullmq from 'bullmq'), got ${typeof bullmq}`);
+    reporter.errorOnce('bullmq:arg', `instrumentBullMQ: expected the bullmq module (import * as bullmq from 'bullmq'), got ${typeof bullmq}; nothing was instrumented`);
     return { disable() {} };
   }
-  const undo = patchBullMQ(bullmq as BullMQModuleLike, resolveBullMQState(options, options));
-  return { disable: undo };
+  const tracerProvider = options !== null && typeof options === 'object' ? options.tracerProvider : undefined;
+  return { disable: patchBullMQ(bullmq as BullMQModuleLike, { state: resolveBullMQState(options, tracerProvider) }) };
 }
 
 function producerAttributes(destination: string, operationName: string, operationType: string): Attributes {
@@ -111,38 +150,63 @@ function producerAttributes(destination: string, operationName: string, operatio
   };
 }
 
-/** Copies `opts` with our carrier in `telemetry.metadata`, unless the caller set one or opted out. */
-function withMetadata(opts: BullJobOpts | undefined, metadata: string): BullJobOpts | undefined {
+/**
+ * A copy of the caller's job `opts` with a fresh `telemetry` object for the carrier, pushed on
+ * `targets`; `opts` itself when the caller set a `metadata` of their own or `omitContext` (respected).
+ * The caller's objects are never modified.
+ */
+function copyOpts(opts: BullJobOpts | undefined, targets: BullTelemetryOpts[]): BullJobOpts | undefined {
   const telemetry = opts?.telemetry;
   if (telemetry?.metadata || telemetry?.omitContext) return opts;
-  return { ...opts, telemetry: { ...telemetry, metadata } };
+  const target: BullTelemetryOpts = { ...telemetry };
+  targets.push(target);
+  return { ...opts, telemetry: target };
 }
 
-/** Starts a PRODUCER span and runs `call` in its context; the span ends when the returned promise settles. */
-function produce<T>(
+/** What a send of addBulk, upsertJobScheduler or FlowProducer is about, read from the caller's arguments. */
+interface Send {
+  destination: string;
+  attributes: Attributes;
+  /** Calls BullMQ with the copies that will carry the metadata. */
+  call: () => unknown;
+}
+
+/**
+ * The send of addBulk, upsertJobScheduler and FlowProducer: `prepare` reads and copies what the caller
+ * gave (and may throw on a hostile argument, before any span exists: the call then goes to BullMQ
+ * untouched), then the shared producer starts the span and injects, and the metadata goes into every
+ * copy.
+ */
+function produce(
   state: BullMQState,
-  name: string,
-  attributes: Attributes,
+  operation: 'send' | 'schedule',
   message: unknown,
-  call: (metadata: string) => T,
-): T {
-  const span = getTracer(state.tracerProvider).startSpan(name, { kind: SpanKind.PRODUCER, attributes });
-  const destination = String(attributes[ATTR_MESSAGING_DESTINATION_NAME] ?? '');
-  if (state.producerHook) runHook('producerHook', state.producerHook, span, { system: MESSAGING_SYSTEM_VALUE_BULLMQ, destination, message });
-  const source = backlogSource(MESSAGING_SYSTEM_VALUE_BULLMQ, destination);
-  if (source.latest) recordBacklog(span, source);
-  const ctx = trace.setSpan(context.active(), span);
-  // Injected after the hook so no hook can tamper with the carrier.
-  const metadata = JSON.stringify(injectCarrier(ctx));
-  let result: T;
+  prepare: (targets: BullTelemetryOpts[]) => Send,
+  passThrough: () => unknown,
+): unknown {
+  const targets: BullTelemetryOpts[] = [];
+  let send: Send;
   try {
-    result = context.with(ctx, () => call(metadata));
+    send = prepare(targets);
   } catch (error) {
-    recordFailure(span, error);
-    span.end();
+    reporter.errorOnce(`bullmq:${operation}`, `could not read the arguments of a BullMQ ${operation}; that call is not traced`, error);
+    return passThrough();
+  }
+  const { destination } = send;
+  const carrier: Record<string, unknown> = {};
+  const source = backlogSource(MESSAGING_SYSTEM_VALUE_BULLMQ, destination);
+  const ctx = startProducer(state, `${operation} ${destination}`, send.attributes, destination, source, state.producerHook && message, carrier);
+  const span = trace.getSpan(ctx)!;
+  const metadata = JSON.stringify(carrier);
+  for (const target of targets) target.metadata = metadata;
+  let result: unknown;
+  try {
+    result = context.with(ctx, send.call);
+  } catch (error) {
+    endFailed(span, error);
     throw error;
   }
-  return endWhenSettled(span, result) as T;
+  return endWhenSettled(span, result);
 }
 
 function skip(instance: BullQueueBase | undefined): boolean {
@@ -185,54 +249,87 @@ function setMessageId(span: Span, job: unknown): void {
   if (id !== undefined) span.setAttribute(ATTR_MESSAGING_MESSAGE_ID, String(id));
 }
 
-// The hot path of a producer: `produce` inlined, nothing allocated for hooks that are not set.
-function wrapAdd(original: Fn, state: BullMQState): Fn {
-  return function add(this: BullQueueBase, name: unknown, data: unknown, opts?: BullJobOpts, ...rest: unknown[]) {
-    if (skip(this) || opts?.telemetry?.omitContext) return original.apply(this, [name, data, opts, ...rest]);
-    const info = producerInfo(this);
-    const attributes = producerAttributes(info.name, 'send', MESSAGING_OPERATION_TYPE_VALUE_SEND);
-    attributes[ATTR_BULLMQ_JOB_NAME] = String(name);
-    const span = getTracer(state.tracerProvider).startSpan(info.spanName, { kind: SpanKind.PRODUCER, attributes });
-    if (state.producerHook) runHook('producerHook', state.producerHook, span, { system: MESSAGING_SYSTEM_VALUE_BULLMQ, destination: info.name, message: { name, data, opts } });
-    if (info.source.latest) recordBacklog(span, info.source);
-    const ctx = trace.setSpan(context.active(), span);
-    // Injected after the hook so no hook can tamper with the carrier.
-    const withContext = withMetadata(opts, JSON.stringify(injectCarrier(ctx)));
+// The hot path of a producer: nothing allocated for hooks that are not set, nothing read from the
+// caller's arguments after the span starts.
+function wrapAdd(original: Fn, source: StateSource<BullMQState>): Fn {
+  return function add(this: BullQueueBase, name: unknown, data: unknown, opts?: BullJobOpts) {
+    if (skip(this)) return original.apply(this, arguments as unknown as unknown[]);
+    let info: InstanceInfo | undefined;
+    let attributes: Attributes | undefined;
+    let copy: BullJobOpts | undefined;
+    let target: BullTelemetryOpts | undefined;
+    try {
+      const telemetry = opts?.telemetry;
+      if (!telemetry?.omitContext) {
+        const shared = producerInfo(this);
+        attributes = producerAttributes(shared.name, 'send', MESSAGING_OPERATION_TYPE_VALUE_SEND);
+        attributes[ATTR_BULLMQ_JOB_NAME] = capString(String(name), MAX_JOB_NAME_BYTES);
+        if (telemetry?.metadata) copy = opts;
+        else {
+          target = { ...telemetry };
+          copy = { ...opts, telemetry: target };
+        }
+        info = shared;
+      }
+    } catch (error) {
+      // A hostile argument (a revoked proxy as opts, a name whose toString throws): BullMQ decides.
+      reporter.errorOnce('bullmq:add', 'could not read the arguments of a BullMQ Queue.add; that call is not traced', error);
+      info = undefined;
+    }
+    if (info === undefined) return original.apply(this, arguments as unknown as unknown[]);
+    const state = source.state;
+    const carrier: Record<string, unknown> = {};
+    const ctx = startProducer(state, info.spanName, attributes!, info.name, info.source, state.producerHook && { name, data, opts }, carrier);
+    const span = trace.getSpan(ctx)!;
+    if (target) target.metadata = JSON.stringify(carrier);
+    const rest = arguments.length > 3 ? (Array.prototype.slice.call(arguments, 3) as unknown[]) : undefined;
     let result: unknown;
     try {
-      result = context.with(ctx, () => (rest.length === 0 ? original.call(this, name, data, withContext) : original.call(this, name, data, withContext, ...rest)));
+      result = context.with(ctx, () => (rest === undefined ? original.call(this, name, data, copy) : original.call(this, name, data, copy, ...rest)));
     } catch (error) {
-      recordFailure(span, error);
-      span.end();
+      endFailed(span, error);
       throw error;
     }
     return endWhenSettled(span, result, setMessageId);
   };
 }
 
-
-function wrapAddBulk(original: Fn, state: BullMQState): Fn {
+function wrapAddBulk(original: Fn, source: StateSource<BullMQState>): Fn {
   return function addBulk(this: BullQueueBase, jobs: unknown, ...rest: unknown[]) {
     if (skip(this) || !Array.isArray(jobs)) return original.apply(this, [jobs, ...rest]);
-    registerProbe(this);
-    const attributes = producerAttributes(this.name, 'send', MESSAGING_OPERATION_TYPE_VALUE_SEND);
-    attributes[ATTR_MESSAGING_BATCH_MESSAGE_COUNT] = jobs.length;
-    return produce(state, `send ${this.name}`, attributes, jobs, (metadata) =>
-      original.apply(this, [
-        jobs.map((job: { opts?: BullJobOpts } | null) => (job && typeof job === 'object' ? { ...job, opts: withMetadata(job.opts, metadata) } : job)),
-        ...rest,
-      ]),
+    return produce(
+      source.state,
+      'send',
+      jobs,
+      (targets) => {
+        const destination = registerProbe(this).destination;
+        const attributes = producerAttributes(destination, 'send', MESSAGING_OPERATION_TYPE_VALUE_SEND);
+        attributes[ATTR_MESSAGING_BATCH_MESSAGE_COUNT] = jobs.length;
+        const copies = jobs.map((job: { opts?: BullJobOpts } | null) => (job && typeof job === 'object' ? { ...job, opts: copyOpts(job.opts, targets) } : job));
+        return { destination, attributes, call: () => original.apply(this, [copies, ...rest]) };
+      },
+      () => original.apply(this, [jobs, ...rest]),
     );
   };
 }
 
-function wrapUpsertJobScheduler(original: Fn, state: BullMQState): Fn {
+function wrapUpsertJobScheduler(original: Fn, source: StateSource<BullMQState>): Fn {
   return function upsertJobScheduler(this: BullQueueBase, id: unknown, repeatOpts: unknown, template?: { opts?: BullJobOpts }, ...rest: unknown[]) {
     if (skip(this)) return original.apply(this, [id, repeatOpts, template, ...rest]);
-    registerProbe(this);
-    const attributes = producerAttributes(this.name, 'schedule', MESSAGING_OPERATION_TYPE_VALUE_CREATE);
-    return produce(state, `schedule ${this.name}`, attributes, { id, repeatOpts, template }, (metadata) =>
-      original.apply(this, [id, repeatOpts, { ...template, opts: withMetadata(template?.opts, metadata) }, ...rest]),
+    return produce(
+      source.state,
+      'schedule',
+      { id, repeatOpts, template },
+      (targets) => {
+        const destination = registerProbe(this).destination;
+        const copy = { ...template, opts: copyOpts(template?.opts, targets) };
+        return {
+          destination,
+          attributes: producerAttributes(destination, 'schedule', MESSAGING_OPERATION_TYPE_VALUE_CREATE),
+          call: () => original.apply(this, [id, repeatOpts, copy, ...rest]),
+        };
+      },
+      () => original.apply(this, [id, repeatOpts, template, ...rest]),
     );
   };
 }
@@ -243,26 +340,32 @@ function countNodes(node: BullFlowJob): number {
   return count;
 }
 
-function injectFlow(node: BullFlowJob, metadata: string): BullFlowJob {
+function copyFlow(node: BullFlowJob, targets: BullTelemetryOpts[]): BullFlowJob {
   if (!node || typeof node !== 'object') return node;
-  const copy: BullFlowJob = { ...node, opts: withMetadata(node.opts, metadata) };
-  if (Array.isArray(node.children)) copy.children = node.children.map((child) => injectFlow(child, metadata));
+  const copy: BullFlowJob = { ...node, opts: copyOpts(node.opts, targets) };
+  if (Array.isArray(node.children)) copy.children = node.children.map((child) => copyFlow(child, targets));
   return copy;
 }
 
-function wrapFlowAdd(original: Fn, state: BullMQState, bulk: boolean): Fn {
+function wrapFlowAdd(original: Fn, source: StateSource<BullMQState>, bulk: boolean): Fn {
   return function addFlow(this: { opts?: { telemetry?: unknown }; telemetry?: unknown }, flowOrFlows: unknown, ...rest: unknown[]) {
     const flows = (bulk ? flowOrFlows : [flowOrFlows]) as BullFlowJob[];
     if (this?.telemetry || this?.opts?.telemetry || !Array.isArray(flows) || flows.some((f) => !f || typeof f !== 'object')) {
       return original.apply(this, [flowOrFlows, ...rest]);
     }
-    const destination = flows[0]?.queueName ?? '';
-    const attributes = producerAttributes(destination, 'send', MESSAGING_OPERATION_TYPE_VALUE_SEND);
-    attributes[ATTR_MESSAGING_BATCH_MESSAGE_COUNT] = flows.reduce((n, f) => n + countNodes(f), 0);
-    return produce(state, `send ${destination}`, attributes, flowOrFlows, (metadata) => {
-      const injected = flows.map((f) => injectFlow(f, metadata));
-      return original.apply(this, [bulk ? injected : injected[0], ...rest]);
-    });
+    return produce(
+      source.state,
+      'send',
+      flowOrFlows,
+      (targets) => {
+        const destination = String(flows[0]?.queueName ?? '');
+        const attributes = producerAttributes(destination, 'send', MESSAGING_OPERATION_TYPE_VALUE_SEND);
+        attributes[ATTR_MESSAGING_BATCH_MESSAGE_COUNT] = flows.reduce((n, f) => n + countNodes(f), 0);
+        const copies = flows.map((f) => copyFlow(f, targets));
+        return { destination, attributes, call: () => original.apply(this, [bulk ? copies : copies[0], ...rest]) };
+      },
+      () => original.apply(this, [flowOrFlows, ...rest]),
+    );
   };
 }
 
@@ -311,12 +414,15 @@ function workerInfo(worker: BullQueueBase): InstanceInfo {
   return info;
 }
 
-function wrapProcessJob(original: Fn, state: BullMQState): Fn {
-  return function processJob(this: BullQueueBase, job: BullJob, ...rest: unknown[]) {
-    if (skip(this) || !job || typeof job !== 'object') return original.apply(this, [job, ...rest]);
+// The hot path of a consumer: one process span per attempt, ended when BullMQ's processJob settles
+// (the job is then moved to completed or failed: BullMQ settles the message itself).
+function wrapProcessJob(original: Fn, source: StateSource<BullMQState>): Fn {
+  return function processJob(this: BullQueueBase, job: BullJob) {
+    if (skip(this) || !job || typeof job !== 'object') return original.apply(this, arguments as unknown as unknown[]);
+    const state = source.state;
     const info = workerInfo(this);
-    const source = info.source;
-    source.inFlight++;
+    const backlog = info.source;
+    backlog.inFlight++;
     const repeat = state.newTracePerRepetition && !!(job.repeatJobKey || job.opts?.repeat);
     const attempt = job.attemptsStarted && job.attemptsStarted > 0 ? job.attemptsStarted : (job.attemptsMade ?? 0) + 1;
     const attributes: Attributes = {
@@ -326,9 +432,9 @@ function wrapProcessJob(original: Fn, state: BullMQState): Fn {
       [ATTR_MESSAGING_OPERATION_NAME]: 'process',
       [ATTR_BULLMQ_JOB_NAME]: job.name,
       [ATTR_AGENTRACE_MESSAGING_ATTEMPT]: attempt,
-      [ATTR_AGENTRACE_CONSUMER_IN_FLIGHT]: source.inFlight,
+      [ATTR_AGENTRACE_CONSUMER_IN_FLIGHT]: backlog.inFlight,
     };
-    if (source.concurrency !== undefined) attributes[ATTR_AGENTRACE_CONSUMER_CONCURRENCY] = source.concurrency;
+    if (backlog.concurrency !== undefined) attributes[ATTR_AGENTRACE_CONSUMER_CONCURRENCY] = backlog.concurrency;
     if (job.id !== undefined) attributes[ATTR_MESSAGING_MESSAGE_ID] = String(job.id);
     if (job.stalledCounter) attributes[ATTR_AGENTRACE_MESSAGING_REDELIVERED] = true;
     if (repeat) attributes[ATTR_AGENTRACE_MESSAGING_REPEAT] = true;
@@ -336,71 +442,37 @@ function wrapProcessJob(original: Fn, state: BullMQState): Fn {
       const due = job.timestamp + (Number(job.delay ?? job.opts?.delay) || 0);
       attributes[ATTR_AGENTRACE_MESSAGING_WAIT_MS] = Math.max(0, Date.now() - due);
     }
-    const mode: ConsumerParentMode = repeat ? 'link' : state.consumerParent;
-    const { span, ctx } = startConsumerSpan(getTracer(state.tracerProvider), info.spanName, attributes, parseMetadata(job.opts?.telemetry?.metadata), mode);
-    if (source.latest) recordBacklog(span, source);
-    if (state.consumerHook) runHook('consumerHook', state.consumerHook, span, { system: MESSAGING_SYSTEM_VALUE_BULLMQ, destination: info.name, message: job });
-    const current: Attempt = { job, span };
-    const finish = (): void => {
-      source.inFlight--;
-      span.end();
-    };
-    let result: unknown;
-    try {
-      result = context.with(ctx.setValue(ATTEMPT_KEY, current), () => original.apply(this, [job, ...rest]));
-    } catch (error) {
-      recordFailure(span, error);
-      finish();
-      throw error;
-    }
-    if (!result || typeof (result as { then?: unknown }).then !== 'function') {
-      finish();
-      return result;
-    }
-    return (result as Promise<unknown>).then(
-      (value) => {
-        finish();
-        return value;
-      },
-      (error: unknown) => {
-        recordFailure(span, error);
-        finish();
-        throw error;
-      },
-    );
+    const carrier = extractContext(parseMetadata(job.opts?.telemetry?.metadata));
+    const delivery = startDelivery(state, info.spanName, attributes, carrier, repeat ? 'link' : state.consumerParent, info.name, backlog, job, true);
+    delivery.ctx = delivery.ctx.setValue(ATTEMPT_KEY, delivery);
+    return runHandler(delivery, () => original.apply(this, arguments as unknown as unknown[]));
   };
 }
 
 function wrapHandleFailed(original: Fn): Fn {
-  return function handleFailed(this: unknown, error: unknown, job: BullJob, ...rest: unknown[]) {
+  return function handleFailed(this: unknown, error: unknown, job: BullJob) {
     // BullMQ calls this with the processor's error (or an unrecoverable one) while the attempt's span is open.
-    const span = currentAttempt(job)?.span;
-    if (span) {
-      try {
-        recordFailure(span, error);
-      } catch (failure) {
-        reportOnce('bullmq:failure', 'instrumentBullMQ: could not record a job failure on its span', failure);
-      }
-    }
-    return original.apply(this, [error, job, ...rest]);
+    const attempt = currentAttempt(job);
+    if (attempt) recordMessagingFailure(attempt.span, error);
+    return original.apply(this, arguments as unknown as unknown[]);
   };
 }
 
 function wrapCallProcessJob(original: Fn): Fn {
-  return function callProcessJob(this: unknown, job: BullJob, ...rest: unknown[]) {
-    const span = currentAttempt(job)?.span;
-    if (!span) return original.apply(this, [job, ...rest]);
+  return function callProcessJob(this: unknown, job: BullJob) {
+    const attempt = currentAttempt(job);
+    if (!attempt) return original.apply(this, arguments as unknown as unknown[]);
     let result: unknown;
     try {
-      result = original.apply(this, [job, ...rest]);
+      result = original.apply(this, arguments as unknown as unknown[]);
     } catch (error) {
-      recordFailure(span, error);
+      recordMessagingFailure(attempt.span, error);
       throw error;
     }
     if (!result || typeof (result as { then?: unknown }).then !== 'function') return result;
     return (result as Promise<unknown>).then(undefined, (error: unknown) => {
       // The processor's error is the job's failure reason (BullMQ stores error.message as failedReason).
-      recordFailure(span, error);
+      recordMessagingFailure(attempt.span, error);
       throw error;
     });
   };

@@ -1,19 +1,19 @@
+export { BullMQInstrumentation, AmqplibInstrumentation, InProcessQueueInstrumentation } from './registry.js';
 export { instrumentQueues } from './instrumentation.js';
-export { instrumentBullMQ } from './bullmq.js';
-export { instrumentAmqplib } from './amqplib.js';
-export { bindToEnqueuer } from './in-process.js';
+export { instrumentBullMQ, type BullMQInstrumentationConfig } from './bullmq.js';
+export { instrumentAmqplib, type AmqplibInstrumentationConfig } from './amqplib.js';
+export { bindToEnqueuer, type InProcessQueueInstrumentationConfig } from './in-process.js';
 export { sampleBacklog, type BacklogCounts, type BacklogSource } from './backlog.js';
 export type {
-  AmqplibInstrumentationOptions,
-  BacklogSamplingOptions,
-  BindToEnqueuerOptions,
-  BullMQInstrumentationOptions,
+  BacklogSamplingConfig,
+  BindToEnqueuerConfig,
   ConsumerHook,
   ConsumerHookInfo,
   ConsumerParentMode,
+  MessagingInstrumentationConfig,
   ProducerHook,
   ProducerHookInfo,
-  QueueClientOptions,
+  QueueInstrumentationConfig,
   QueueInstrumentationHandle,
   QueueInstrumentationOptions,
 } from './types.js';

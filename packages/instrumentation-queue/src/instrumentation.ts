@@ -1,137 +1,77 @@
-import { diag, type TracerProvider } from '@opentelemetry/api';
-import {
-  type InstrumentationConfig,
-  InstrumentationBase,
-  InstrumentationNodeModuleDefinition,
-  InstrumentationNodeModuleFile,
-} from '@opentelemetry/instrumentation';
-import { patchAmqplibChannels, resolveAmqplibState } from './amqplib.js';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { startBacklogSampler } from './backlog.js';
-import { patchBullMQ, resolveBullMQState } from './bullmq.js';
-import type { AmqpChannelModule, AmqplibState, BullMQModuleLike, BullMQState } from './internal-types.js';
-import type { BacklogSamplingOptions, QueueInstrumentationHandle, QueueInstrumentationOptions } from './types.js';
-import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
+import { reporter } from './diagnostics.js';
+import { QUEUE_CLIENTS, type RegisteredQueueClient } from './registry.js';
+import type { ConsumerParentMode, QueueInstrumentationConfig, QueueInstrumentationHandle } from './types.js';
 
-interface QueueHookConfig extends InstrumentationConfig {
-  bullmq?: BullMQState;
-  amqplib?: AmqplibState;
-}
+/** The handle of the `instrumentQueues` call in effect, returned again by a second call. */
+let current: QueueInstrumentationHandle | undefined;
 
-/**
- * Require hooks for BullMQ and amqplib. Both load their CommonJS builds in Node whether the app uses
- * `require` or `import`, and the files that define their classes are always loaded with `require`,
- * so hooking those files works in CJS and ESM apps with no loader flag. (A bundle that inlines
- * BullMQ's ESM build is not seen: use `instrumentBullMQ` there.)
- */
-class QueueHooks extends InstrumentationBase<QueueHookConfig> {
-  private readonly undo = new Map<object, () => void>();
-
-  constructor(config: QueueHookConfig) {
-    super(PACKAGE_NAME, PACKAGE_VERSION, config);
-  }
-
-  protected init(): InstrumentationNodeModuleDefinition[] {
-    const definitions: InstrumentationNodeModuleDefinition[] = [];
-    const { bullmq, amqplib } = this._config;
-    if (bullmq) {
-      // BullMQ has no `exports` map, so Node loads its CommonJS build for `import` too. Hooking the
-      // files that define the classes (required by its index) works in CJS and ESM apps alike.
-      const file = (name: string): InstrumentationNodeModuleFile =>
-        new InstrumentationNodeModuleFile(
-          name,
-          ['>=5.0.0 <6'],
-          (exports: BullMQModuleLike) => this.apply(exports, () => patchBullMQ(exports, bullmq)),
-          (exports?: BullMQModuleLike) => this.remove(exports),
-        );
-      definitions.push(
-        new InstrumentationNodeModuleDefinition('bullmq', ['>=5.0.0 <6'], undefined, undefined, [
-          file('bullmq/dist/cjs/classes/queue.js'),
-          file('bullmq/dist/cjs/classes/worker.js'),
-          file('bullmq/dist/cjs/classes/flow-producer.js'),
-        ]),
-      );
-    }
-    if (amqplib) {
-      const file = (name: string, callbackApi: boolean): InstrumentationNodeModuleFile =>
-        new InstrumentationNodeModuleFile(
-          name,
-          ['>=0.10.0 <3'],
-          (exports: AmqpChannelModule) => this.apply(exports, () => patchAmqplibChannels(exports, amqplib, callbackApi)),
-          (exports?: AmqpChannelModule) => this.remove(exports),
-        );
-      definitions.push(
-        new InstrumentationNodeModuleDefinition('amqplib', ['>=0.10.0 <3'], undefined, undefined, [
-          file('amqplib/lib/channel_model.js', false),
-          file('amqplib/lib/callback_model.js', true),
-        ]),
-      );
-    }
-    return definitions;
-  }
-
-  private apply<T extends object>(exports: T, patch: () => () => void): T {
-    if (exports && typeof exports === 'object' || typeof exports === 'function') {
-      this.undo.get(exports)?.();
-      this.undo.set(exports, patch());
-    }
-    return exports;
-  }
-
-  private remove(exports: object | undefined): void {
-    if (!exports) return;
-    this.undo.get(exports)?.();
-    this.undo.delete(exports);
-  }
-
-  removeAll(): void {
-    for (const restore of this.undo.values()) restore();
-    this.undo.clear();
-  }
-}
-
-const ACCEPTED = 'true, false or an options object';
-
-function clientOptions<T extends object>(name: string, value: boolean | T | undefined): T | undefined {
-  if (value === undefined || value === true) return {} as T;
+/** A client's config from its key in the options, or `undefined` when it stays off. */
+function clientConfig(client: RegisteredQueueClient, value: unknown, consumerParent: ConsumerParentMode | undefined): object | undefined {
+  const defaults = consumerParent === undefined ? {} : { consumerParent };
+  if (value === undefined) return client.onByDefault ? defaults : undefined;
+  if (value === true) return defaults;
   if (value === false) return undefined;
-  if (typeof value === 'object' && value !== null) return (value as { enabled?: boolean }).enabled === false ? undefined : value;
-  diag.error(`${PACKAGE_NAME}: option ${name} is ${String(value)}; accepted: ${ACCEPTED}. Using the default (enabled).`);
-  return {} as T;
+  if (value !== null && typeof value === 'object') return (value as { enabled?: unknown }).enabled === false ? undefined : { ...defaults, ...value };
+  const fallback = client.onByDefault ? 'on' : 'off';
+  reporter.errorOnce(
+    `option:${client.optionKey}`,
+    `option ${client.optionKey} is ${String(value)}; accepted: true, false or an options object. Using the default (${fallback}).`,
+  );
+  return client.onByDefault ? defaults : undefined;
 }
 
 /**
- * Enables the queue-client instrumentations against the global (or given) tracer provider: BullMQ and
- * amqplib through require/import hooks (call it before the app imports them). Returns a handle whose
- * `disable()` removes the hooks and patches. Never throws: bad options are reported through `diag`.
+ * The shortcut for apps without `registerInstrumentations`: creates and enables the instrumentation of
+ * every registered client its options leave on (BullMQ and amqplib by default, in-process queues when
+ * asked for), against the global (or given) tracer provider, through require/import hooks: call it
+ * before the app loads the libraries (`init` does). Returns a handle whose `disable()` puts the
+ * libraries back and stops backlog sampling.
+ *
+ * Called again while an earlier call is in effect, it returns that call's handle and warns once: the
+ * first options stay (disable the handle first to change them). Never throws: bad options are
+ * reported once through `diag` and replaced by their defaults.
  */
-export function instrumentQueues(options: QueueInstrumentationOptions = {}): QueueInstrumentationHandle {
+export function instrumentQueues(config: QueueInstrumentationConfig = {}): QueueInstrumentationHandle {
+  if (current !== undefined) {
+    reporter.warnOnce(
+      'instrumentQueues:again',
+      'instrumentQueues() was called again while an earlier call is in effect; the earlier handle is returned and its options stay. Disable it first to change them.',
+    );
+    return current;
+  }
+  const enabled: Instrumentation[] = [];
+  let stopSampler = (): void => {};
   try {
-    const opts = options && typeof options === 'object' ? options : {};
-    const defaults = { tracerProvider: opts.tracerProvider as TracerProvider | undefined, consumerParent: opts.consumerParent };
-    if (defaults.consumerParent !== undefined && defaults.consumerParent !== 'child' && defaults.consumerParent !== 'link') {
-      diag.error(`${PACKAGE_NAME}: option consumerParent is ${String(defaults.consumerParent)}; accepted: 'child' or 'link'. Using 'child'.`);
-      defaults.consumerParent = 'child';
+    const opts: QueueInstrumentationConfig = config !== null && typeof config === 'object' ? config : {};
+    const tracerProvider = opts.tracerProvider;
+    let consumerParent = opts.consumerParent;
+    if (consumerParent !== undefined && consumerParent !== 'child' && consumerParent !== 'link') {
+      reporter.errorOnce('option:consumerParent', `option consumerParent is ${String(consumerParent)}; accepted: 'child' or 'link'. Using 'child'.`);
+      consumerParent = 'child';
     }
-    const bull = clientOptions('bullmq', opts.bullmq);
-    const amqp = clientOptions('amqplib', opts.amqplib);
-    const hooks = new QueueHooks({
-      bullmq: bull ? resolveBullMQState(bull, defaults) : undefined,
-      amqplib: amqp ? resolveAmqplibState(amqp, defaults) : undefined,
-    });
-    let stopSampler = (): void => {};
-    if (opts.backlog) {
-      const backlog: BacklogSamplingOptions = opts.backlog === true ? {} : opts.backlog;
-      stopSampler = startBacklogSampler(backlog, defaults.tracerProvider);
+    for (const client of QUEUE_CLIENTS) {
+      const cfg = clientConfig(client, opts[client.optionKey], consumerParent);
+      if (cfg === undefined) continue;
+      const Class = client.instrumentation as new (config: object) => Instrumentation;
+      const instrumentation = new Class(cfg);
+      if (tracerProvider) instrumentation.setTracerProvider(tracerProvider);
+      enabled.push(instrumentation);
     }
-    return {
-      disable() {
-        stopSampler();
-        hooks.disable();
-        hooks.removeAll();
-      },
-    };
+    if (opts.backlog) stopSampler = startBacklogSampler(opts.backlog === true ? {} : opts.backlog, tracerProvider);
   } catch (error) {
-    diag.error(`${PACKAGE_NAME}: instrumentQueues failed; queues are not instrumented`, error);
+    reporter.errorOnce('instrumentQueues', 'instrumentQueues failed; queues are not instrumented', error);
+    for (const instrumentation of enabled) instrumentation.disable();
     return { disable() {} };
   }
+  const handle: QueueInstrumentationHandle = {
+    disable() {
+      if (current === handle) current = undefined;
+      stopSampler();
+      for (const instrumentation of enabled) instrumentation.disable();
+    },
+  };
+  current = handle;
+  return handle;
 }

@@ -1,21 +1,25 @@
+// The messaging part every client shares: the producer (start the span, inject the context into the
+// message) and the consumer (extract, child or link, end when the handler is done and the message is
+// settled, push or pull style). Client files only say where their library keeps these things.
 import {
   type Attributes,
   type Context,
-  type Link,
   type Span,
   type Tracer,
   type TracerProvider,
+  context,
+  propagation,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
-  diag,
-  propagation,
   trace,
 } from '@opentelemetry/api';
-import { capString, redactException } from '@agentrace/core';
-import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
-import { ATTR_AGENTRACE_MESSAGING_FAILURE_REASON } from './semconv.js';
-import type { ConsumerParentMode } from './types.js';
+import { isThenable, recordFailure } from '@agentrace/core';
+import { type BacklogSource, recordBacklog } from './backlog.js';
+import { reporter } from './diagnostics.js';
+import type { ClientState, Delivery } from './internal-types.js';
+import { ATTR_AGENTRACE_MESSAGING_FAILURE_REASON, ATTR_AGENTRACE_MESSAGING_SETTLEMENT } from './semconv.js';
+import type { ConsumerParentMode, MessagingInstrumentationConfig } from './types.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 
 const tracers = new WeakMap<TracerProvider, Tracer>();
@@ -35,98 +39,85 @@ export function getTracer(provider: TracerProvider | undefined): Tracer {
   return tracer;
 }
 
-/** W3C trace context and baggage of `ctx`, written into `carrier` (a new object by default). */
-export function injectCarrier<C extends Record<string, unknown>>(ctx: Context, carrier: C = {} as C): C {
-  propagation.inject(ctx, carrier);
-  return carrier;
-}
-
-export interface ConsumerStart {
-  span: Span;
-  /** The context to run the handler in: the new span plus the producer's baggage. */
-  ctx: Context;
+/** Runs a user hook; a throwing hook is reported once per hook name and never reaches the program. */
+export function runHook<I>(name: string, hook: (span: Span, info: I) => void, span: Span, info: I): void {
+  try {
+    hook(span, info);
+  } catch (error) {
+    reporter.errorOnce(`hook:${name}`, `the ${name} threw; its span is kept as is`, error);
+  }
 }
 
 /**
- * Starts a CONSUMER span for a delivered message. The parent is always built from ROOT plus what the
- * message carries, never from the context active in the consumer loop: a worker started at boot must
- * not become the parent of every message it pulls.
+ * Records `error` on `span` as the failure of this attempt: core's `recordFailure` (masked exception
+ * event, ERROR status, `error.type`) plus `agentrace.messaging.failure_reason`. `reason`, when given,
+ * replaces the error's masked message as status and reason (a broker nack says more than its error).
  */
-export function startConsumerSpan(
-  tracer: Tracer,
+export function recordMessagingFailure(span: Span, error: unknown, reason?: string): void {
+  const message = recordFailure(span, error);
+  try {
+    if (reason !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
+    span.setAttribute(ATTR_AGENTRACE_MESSAGING_FAILURE_REASON, reason ?? message);
+  } catch {
+    // a broken span implementation must not reach the program
+  }
+}
+
+/**
+ * The state a client's patches read, from its config: the part every client shares. Bad values are
+ * reported once (naming the option, the value and what is accepted) and replaced by their defaults.
+ */
+export function resolveClientState(system: string, client: string, config: MessagingInstrumentationConfig, tracerProvider: TracerProvider | undefined): ClientState {
+  const cfg: MessagingInstrumentationConfig = config !== null && typeof config === 'object' ? config : {};
+  let consumerParent = cfg.consumerParent ?? 'child';
+  if (consumerParent !== 'child' && consumerParent !== 'link') {
+    reporter.errorOnce(`${client}:consumerParent`, `option ${client}.consumerParent is ${String(consumerParent)}; accepted: 'child' or 'link'. Using 'child'.`);
+    consumerParent = 'child';
+  }
+  return {
+    system,
+    tracerProvider,
+    consumerParent,
+    producerHook: hookOption(client, 'producerHook', cfg.producerHook),
+    consumerHook: hookOption(client, 'consumerHook', cfg.consumerHook),
+  };
+}
+
+function hookOption<H>(client: string, name: string, hook: H | undefined): H | undefined {
+  if (hook === undefined || typeof hook === 'function') return hook;
+  reporter.errorOnce(`${client}:${name}`, `option ${client}.${name} is ${typeof hook}; accepted: a function. It is ignored.`);
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Producer
+
+/**
+ * Starts a PRODUCER span for a message (as a child of the active span), runs the producer hook, puts
+ * the queue's last known backlog on it, then injects the span's context and the active baggage into
+ * `carrier`: after the hook, so no hook can tamper with propagation. Returns the context to send in
+ * (the span is `trace.getSpan` of it). `message` is what the hook sees; pass `undefined` when no hook
+ * is set, so nothing is built for it.
+ */
+export function startProducer(
+  state: ClientState,
   name: string,
   attributes: Attributes,
-  carrier: unknown,
-  mode: ConsumerParentMode,
-): ConsumerStart {
-  const extracted = carrier && typeof carrier === 'object' ? propagation.extract(ROOT_CONTEXT, carrier) : ROOT_CONTEXT;
-  const producer = trace.getSpanContext(extracted);
-  if (mode === 'child' && producer) {
-    const span = tracer.startSpan(name, { kind: SpanKind.CONSUMER, attributes }, extracted);
-    return { span, ctx: trace.setSpan(extracted, span) };
-  }
-  // New trace; baggage stays in the context so the run's correlation id survives the hop.
-  const base = producer ? trace.deleteSpan(extracted) : extracted;
-  const links: Link[] | undefined = producer ? [{ context: producer }] : undefined;
-  const span = tracer.startSpan(name, { kind: SpanKind.CONSUMER, attributes, links, root: true }, base);
-  return { span, ctx: trace.setSpan(base, span) };
+  destination: string,
+  source: BacklogSource | undefined,
+  message: unknown,
+  carrier: Record<string, unknown>,
+): Context {
+  const span = getTracer(state.tracerProvider).startSpan(name, { kind: SpanKind.PRODUCER, attributes });
+  if (state.producerHook) runHook('producerHook', state.producerHook, span, { system: state.system, destination, message });
+  if (source?.latest) recordBacklog(span, source);
+  const ctx = trace.setSpan(context.active(), span);
+  propagation.inject(ctx, carrier);
+  return ctx;
 }
 
-/** Records `error` on `span` as the failure of this attempt (exception event, ERROR status, reason). */
-export function recordFailure(span: Span, error: unknown, reason?: string): void {
-  // Error text may quote credentials (a header, a token in a URL): masked before it leaves the process.
-  const redacted = redactException(error);
-  const message = reason ?? redacted.message;
-  if (error !== undefined && error !== null && (typeof error === 'object' || typeof error === 'string')) {
-    span.recordException(redacted.exception);
-  }
-  span.setAttributes({ [ATTR_ERROR_TYPE]: errorTypeOf(error), [ATTR_AGENTRACE_MESSAGING_FAILURE_REASON]: capString(message) });
-  span.setStatus({ code: SpanStatusCode.ERROR, message });
-}
-
-/** `error.type`: the error's name (capped), or its `typeof`; a revoked proxy or throwing getter gives `_OTHER`. */
-function errorTypeOf(error: unknown): string {
-  try {
-    return error instanceof Error ? capString(String(error.name), 256) : typeof error;
-  } catch {
-    return '_OTHER';
-  }
-}
-
-const reported = new Set<string>();
-
-/** Runs a user hook; a throwing hook is reported once per hook name and never reaches the program. */
-export function runHook<A extends unknown[]>(name: string, hook: ((...args: A) => void) | undefined, ...args: A): void {
-  if (!hook) return;
-  try {
-    hook(...args);
-  } catch (error) {
-    reportOnce(`hook:${name}`, `${PACKAGE_NAME}: the ${name} threw; its span is kept as is`, error);
-  }
-}
-
-/** Reports an instrumentation problem once per key through `diag`, then stays quiet. */
-export function reportOnce(key: string, message: string, error?: unknown): void {
-  if (reported.has(key)) return;
-  reported.add(key);
-  diag.error(message, error);
-}
-
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  try {
-    return (
-      value !== null &&
-      (typeof value === 'object' || typeof value === 'function') &&
-      typeof (value as { then?: unknown }).then === 'function'
-    );
-  } catch {
-    // A revoked proxy or a throwing `then` getter: handed back untouched, as without instrumentation.
-    return false;
-  }
-}
-
-/** Ends `span` when `result` settles (now if it is not a promise), recording a rejection; returns what the caller gets. */
-export function endWhenSettled(span: Span, result: unknown, onResult?: (span: Span, value: unknown) => void): unknown {
+/** Ends `span` when `result` settles (now if it is not a thenable), recording a rejection; returns what the caller gets. */
+export function endWhenSettled<T>(span: Span, result: T, onValue?: (span: Span, value: unknown) => void): T {
   if (!isThenable(result)) {
     span.end();
     return result;
@@ -134,14 +125,119 @@ export function endWhenSettled(span: Span, result: unknown, onResult?: (span: Sp
   // Chained, not a side chain: a rejection nobody handles stays unhandled, with the same error.
   return result.then(
     (value) => {
-      if (onResult) onResult(span, value);
+      if (onValue) onValue(span, value);
       span.end();
       return value;
     },
     (error: unknown) => {
-      recordFailure(span, error);
+      recordMessagingFailure(span, error);
       span.end();
       throw error;
     },
+  ) as T;
+}
+
+/** The send threw synchronously: records it and ends the span. */
+export function endFailed(span: Span, error: unknown): void {
+  recordMessagingFailure(span, error);
+  span.end();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Consumer
+
+/** The context a message carries (W3C trace context and baggage), over an empty one; ROOT when it carries none. */
+export function extractContext(carrier: unknown): Context {
+  return carrier !== null && typeof carrier === 'object' ? propagation.extract(ROOT_CONTEXT, carrier) : ROOT_CONTEXT;
+}
+
+/**
+ * Starts the CONSUMER span of one delivered message. Its parent is the producer span in `parent` (a
+ * broker client passes what the message carries, `extractContext`, never the context active in the
+ * consumer loop: a worker started at boot must not parent every message it pulls), or with `link` a
+ * new trace linked to it; baggage stays either way, so the run's correlation id survives the hop. Puts
+ * the last known backlog on the span and runs the consumer hook. `settled`: the message needs no
+ * settlement of its own (auto-ack, or the library settles it when the handler returns). The caller has
+ * counted the delivery in `source.inFlight`; it is uncounted when the delivery ends.
+ */
+export function startDelivery(
+  state: ClientState,
+  name: string,
+  attributes: Attributes,
+  parent: Context,
+  mode: ConsumerParentMode,
+  destination: string,
+  source: BacklogSource | undefined,
+  message: unknown,
+  settled: boolean,
+): Delivery {
+  const tracer = getTracer(state.tracerProvider);
+  const producer = trace.getSpanContext(parent);
+  let base = parent;
+  let span: Span;
+  if (mode === 'child' && producer) {
+    span = tracer.startSpan(name, { kind: SpanKind.CONSUMER, attributes }, parent);
+  } else {
+    if (producer) base = trace.deleteSpan(parent);
+    span = tracer.startSpan(name, { kind: SpanKind.CONSUMER, attributes, links: producer ? [{ context: producer }] : undefined, root: true }, base);
+  }
+  if (source?.latest) recordBacklog(span, source);
+  if (state.consumerHook) runHook('consumerHook', state.consumerHook, span, { system: state.system, destination, message });
+  return { span, ctx: trace.setSpan(base, span), source, message, handlerDone: false, settled, ended: false };
+}
+
+/**
+ * Push style: runs the handler (`call`) in the delivery's context. Its part is done when it returns or,
+ * for a thenable, settles; a throw or rejection is recorded. Returns what the handler returned (a
+ * chained promise for a thenable, so an unhandled rejection stays unhandled with the same error).
+ */
+export function runHandler(delivery: Delivery, call: () => unknown): unknown {
+  let result: unknown;
+  try {
+    result = context.with(delivery.ctx, call);
+  } catch (error) {
+    recordMessagingFailure(delivery.span, error);
+    handlerDone(delivery);
+    throw error;
+  }
+  if (!isThenable(result)) {
+    handlerDone(delivery);
+    return result;
+  }
+  return result.then(
+    (value) => {
+      handlerDone(delivery);
+      return value;
+    },
+    (error: unknown) => {
+      recordMessagingFailure(delivery.span, error);
+      handlerDone(delivery);
+      throw error;
+    },
   );
+}
+
+/** The handler's part is over (pull style: the message was handed to the caller, there is nothing to wait for). */
+export function handlerDone(delivery: Delivery): void {
+  delivery.handlerDone = true;
+  endIfDone(delivery);
+}
+
+/**
+ * The message was settled. `how` (ack, nack, ...) goes to `agentrace.messaging.settlement` when given;
+ * `failure` makes the span an ERROR with that message. Settling twice changes nothing.
+ */
+export function settleDelivery(delivery: Delivery, how?: string, failure?: string): void {
+  if (delivery.settled) return;
+  delivery.settled = true;
+  if (how !== undefined) delivery.span.setAttribute(ATTR_AGENTRACE_MESSAGING_SETTLEMENT, how);
+  if (failure !== undefined) delivery.span.setStatus({ code: SpanStatusCode.ERROR, message: failure });
+  endIfDone(delivery);
+}
+
+function endIfDone(delivery: Delivery): void {
+  if (delivery.ended || !delivery.handlerDone || !delivery.settled) return;
+  delivery.ended = true;
+  if (delivery.source) delivery.source.inFlight--;
+  delivery.span.end();
 }

@@ -1,4 +1,6 @@
 import type { Attributes, MeterProvider, Span, TracerProvider } from '@opentelemetry/api';
+import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
+import type { QueueClientSwitches } from './registry.js';
 
 /**
  * How a consumer's process span relates to the producer's span.
@@ -8,7 +10,7 @@ import type { Attributes, MeterProvider, Span, TracerProvider } from '@opentelem
  */
 export type ConsumerParentMode = 'child' | 'link';
 
-/** What a producer hook sees: the span, the queue system and destination, and the message as given. */
+/** What a producer hook sees: the queue system and destination, and the message as given. */
 export interface ProducerHookInfo {
   system: string;
   destination: string;
@@ -16,48 +18,31 @@ export interface ProducerHookInfo {
   message: unknown;
 }
 
-/** What a consumer hook sees: the span, the queue system and destination, and the delivered message. */
+/** What a consumer hook sees: the queue system and destination, and the delivered message. */
 export interface ConsumerHookInfo {
   system: string;
   destination: string;
-  /** BullMQ: the `Job`; amqplib: the `ConsumeMessage`. */
+  /** BullMQ: the `Job`; amqplib: the `ConsumeMessage`; fastq: the pushed value; p-queue: the task function. */
   message: unknown;
 }
 
 /** Called after a producer span starts; may add attributes. Errors are caught and reported once via `diag`. */
 export type ProducerHook = (span: Span, info: ProducerHookInfo) => void;
-/** Called after a consumer (process) span starts; may add attributes. Errors are caught and reported via `diag`. */
+/** Called after a consumer (process) span starts; may add attributes. Errors are caught and reported once via `diag`. */
 export type ConsumerHook = (span: Span, info: ConsumerHookInfo) => void;
 
-/** Options shared by every queue client. */
-export interface QueueClientOptions {
+/** Options of every queue-client instrumentation (`enabled`, from `InstrumentationConfig`, defaults to `true`). */
+export interface MessagingInstrumentationConfig extends InstrumentationConfig {
   /** Process span parent: `child` of the producer span or a new trace with a `link`. Default: `'child'`. */
   consumerParent?: ConsumerParentMode;
-  /** Runs on every producer span after it starts. Default: none. */
+  /** Runs on every producer span after it starts, before the context is injected. Default: none. */
   producerHook?: ProducerHook;
   /** Runs on every consumer (process) span after it starts. Default: none. */
   consumerHook?: ConsumerHook;
 }
 
-/** BullMQ options. */
-export interface BullMQInstrumentationOptions extends QueueClientOptions {
-  /** Instrument BullMQ (`Queue.add`, `addBulk`, `upsertJobScheduler`, `FlowProducer`, `Worker`). Default: `true`. */
-  enabled?: boolean;
-  /**
-   * Repeatable jobs (job schedulers, `repeat` option): each repetition starts a new trace linked to the
-   * producer that scheduled it, so a schedule never grows one endless trace. Default: `true`.
-   */
-  newTracePerRepetition?: boolean;
-}
-
-/** amqplib (RabbitMQ) options. */
-export interface AmqplibInstrumentationOptions extends QueueClientOptions {
-  /** Instrument amqplib channels (`publish`, `sendToQueue`, `consume`, `get`, ack/nack/reject). Default: `true`. */
-  enabled?: boolean;
-}
-
 /** Periodic backlog sampling: queue depth and worker activity for every queue this process touched. */
-export interface BacklogSamplingOptions {
+export interface BacklogSamplingConfig {
   /** Milliseconds between samples. Default: `15000`. */
   intervalMs?: number;
   /** Emit each sample as a short `sample queues` span with one `queue.backlog` event per queue. Default: `true`. */
@@ -68,19 +53,26 @@ export interface BacklogSamplingOptions {
   meterProvider?: MeterProvider;
 }
 
-/** Options of `instrumentQueues`, which `init` calls with the tracer options' `queues` entry. */
-export interface QueueInstrumentationOptions {
+/**
+ * Options of `instrumentQueues`, which `init` calls with the tracer options' `queues` entry. Besides the
+ * fields below it takes one key per registered client (`src/registry.ts`): `bullmq` (default `true`),
+ * `amqplib` (default `true`) and `inProcess` (default `false`), each `false` to leave the client alone,
+ * `true` for its defaults, or its config (`BullMQInstrumentationConfig`, ...).
+ */
+export interface QueueInstrumentationConfig extends QueueClientSwitches {
   /** Provider to use. Default: the global one (looked up per span, so it can be registered later). */
   tracerProvider?: TracerProvider;
-  /** BullMQ instrumentation: `false` to turn it off, or its options. Default: `true`. */
-  bullmq?: boolean | BullMQInstrumentationOptions;
-  /** amqplib instrumentation: `false` to turn it off, or its options. Default: `true`. */
-  amqplib?: boolean | AmqplibInstrumentationOptions;
   /** Default process span parent for every client (a client's own option wins). Default: `'child'`. */
   consumerParent?: ConsumerParentMode;
-  /** Periodic backlog samples: `true` for the defaults, or options. Default: `false`. */
-  backlog?: boolean | BacklogSamplingOptions;
+  /** Periodic backlog samples: `true` for the defaults, or its config. Default: `false`. */
+  backlog?: boolean | BacklogSamplingConfig;
 }
+
+/**
+ * The former name of {@link QueueInstrumentationConfig}.
+ * @deprecated Use `QueueInstrumentationConfig`.
+ */
+export type QueueInstrumentationOptions = QueueInstrumentationConfig;
 
 /** Returned by `instrumentQueues` and the explicit `instrument*` calls. */
 export interface QueueInstrumentationHandle {
@@ -89,7 +81,7 @@ export interface QueueInstrumentationHandle {
 }
 
 /** Options of `bindToEnqueuer`. */
-export interface BindToEnqueuerOptions {
+export interface BindToEnqueuerConfig {
   /** Start a CONSUMER `process {destination}` span around the task. Default: `true`. */
   span?: boolean;
   /** Queue name for the span name and `messaging.destination.name`. Default: `'task'`. */

@@ -1,15 +1,8 @@
-import { diag } from '@opentelemetry/api';
+import { createReporter } from '@agentrace/core';
 
-// A misuse repeated on every call would flood the log; one line per kind of problem is enough to fix it.
-const reported = new Set<string>();
+const reporter = createReporter('@agentrace/state');
 
-/** Reports a problem through `diag` once per `kind` for the life of the process. Never throws. */
+/** Reports a problem once per `kind` for the life of the process: a misuse repeated on every call would flood the log. Never throws. */
 export function reportOnce(kind: string, message: string): void {
-  if (reported.has(kind)) return;
-  reported.add(kind);
-  try {
-    diag.warn(`@agentrace/state: ${message}`);
-  } catch {
-    // a broken diag logger must not reach the agent either
-  }
+  reporter.warnOnce(kind, message);
 }

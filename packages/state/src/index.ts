@@ -8,7 +8,14 @@ export { MemoryIdempotencyStore } from './memory-idempotency-store.js';
 export { RedisIdempotencyStore } from './redis-idempotency-store.js';
 export { findLostUpdates, analyseLostUpdates, type LostUpdateAnalysis } from './lost-updates.js';
 export { formatLostUpdates } from './format-lost-updates.js';
-export { fetchJaegerTraces, DEFAULT_JAEGER_QUERY_URL, type FetchJaegerTracesOptions } from './jaeger-query.js';
+export {
+  fetchJaegerTraces,
+  DEFAULT_JAEGER_QUERY_URL,
+  type FetchJaegerTracesOptions,
+  type JaegerSpan,
+  type JaegerTrace,
+  type JaegerTracesResponse,
+} from '@agentrace/core/jaeger';
 export type { LostUpdateInput, ReadableSpanLike, TraceTreeLike, TraceTreeNodeLike } from './span-source.js';
 export {
   ATTR_STATE_KEY,
@@ -36,9 +43,6 @@ export type {
   GuardedWriteResult,
   IdempotencyClaim,
   IdempotencyStore,
-  JaegerSpan,
-  JaegerTrace,
-  JaegerTracesResponse,
   LostUpdate,
   MemoryIdempotencyStoreOptions,
   RecordStateOptions,

@@ -1,6 +1,6 @@
+import { fetchJaegerTraces } from '@agentrace/core/jaeger';
 import { parseArgs } from 'node:util';
 import { formatLostUpdates } from './format-lost-updates.js';
-import { fetchJaegerTraces } from './jaeger-query.js';
 import { analyseLostUpdates } from './lost-updates.js';
 
 const USAGE = `Usage: agentrace-lost-updates <trace-id>...

@@ -1,3 +1,4 @@
+import { describeError, isThenable } from '@agentrace/core';
 import { capString } from '@agentrace/core';
 import { trace, type Attributes, type Span } from '@opentelemetry/api';
 import { reportOnce } from './diagnostics.js';
@@ -16,7 +17,7 @@ function addSnapshot(span: Span, name: string, value: unknown, options: RecordSt
     if (sample !== undefined) attributes[ATTR_STATE_SAMPLE] = sample;
     span.addEvent(EVENT_STATE_SNAPSHOT, attributes);
   } catch (error) {
-    reportOnce('snapshot', `recordState("${name}"): could not record the snapshot (${safeText(error)}).`);
+    reportOnce('snapshot', `recordState("${name}"): could not record the snapshot (${describeError(error)}).`);
   }
 }
 
@@ -31,7 +32,7 @@ export function recordState(name: string, value: unknown, options?: RecordStateO
     if (span === undefined || !span.isRecording()) return;
     addSnapshot(span, stateName(name), value, options);
   } catch (error) {
-    reportOnce('recordState', `recordState: could not record the snapshot (${safeText(error)}).`);
+    reportOnce('recordState', `recordState: could not record the snapshot (${describeError(error)}).`);
   }
 }
 
@@ -40,28 +41,9 @@ function stateName(name: unknown): string {
   if (typeof name === 'string') return capString(name, 256);
   // String() of an object may run user code or join a 2^32-long sparse array: JSON within the cap instead.
   if (typeof name === 'object' || typeof name === 'function') return serializeState(name, { maxBytes: 256 }).value;
-  return capString(safeText(name), 256);
+  return capString(describeError(name), 256);
 }
 
-/** Text of a primitive or an Error for a diagnostic; never runs an object's own `toString`. */
-function safeText(value: unknown): string {
-  try {
-    if (value instanceof Error) return capString(String(value.message), 200);
-    if (typeof value === 'object' && value !== null) return '[object]';
-    return capString(String(value), 200);
-  } catch {
-    return '[unprintable]';
-  }
-}
-
-/** A thenable test that a throwing `then` getter or a revoked proxy cannot turn into a throw. */
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  try {
-    return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Samples `getState()` now and then every `intervalMs` as `state.snapshot` events (with `state.sample`,
@@ -97,7 +79,7 @@ export function sampleState(name: string, getState: () => unknown, options?: Sam
     if (!sampler.stopped && span.isRecording()) addSnapshot(span, name, value, options, n);
   };
   const failed = (error: unknown): void => {
-    reportOnce(`getter:${name}`, `sampleState("${name}"): the state getter threw (${safeText(error)}); samples it fails are skipped.`);
+    reportOnce(`getter:${name}`, `sampleState("${name}"): the state getter threw (${describeError(error)}); samples it fails are skipped.`);
   };
   const tick = (): void => {
     if (sampler.stopped) return;

@@ -1,10 +1,10 @@
 // Turns the inputs of the lost-update analysis into one small span shape: finished ReadableSpans (an
-// in-memory exporter), trace trees (the TraceTree model of @agentrace/tracer, e.g. from the test kit)
-// and Jaeger query-API JSON. Matched by shape, not imported: @agentrace/tracer brings the SDK, which this
-// package leaves to the application.
+// in-memory exporter), trace trees (the TraceTree model of @agentrace/core, e.g. from the test kit)
+// and Jaeger query-API JSON (decoded by @agentrace/core/jaeger into the same finished spans). Spans
+// are matched by shape, not by the SDK's type: the SDK is the application's choice.
+import { jaegerTraceToSpans, type JaegerTrace, type JaegerTracesResponse } from '@agentrace/core/jaeger';
 import type { AttributeValue, HrTime } from '@opentelemetry/api';
-import type { SourceEvent, SourceSpan } from './internal-types.js';
-import type { JaegerSpan, JaegerTrace, JaegerTracesResponse } from './types.js';
+import type { SourceSpan } from './internal-types.js';
 
 /** The structural part of an SDK ReadableSpan the analysis reads (no SDK import needed). */
 export interface ReadableSpanLike {
@@ -18,13 +18,13 @@ export interface ReadableSpanLike {
   resource?: { attributes: Record<string, unknown> };
 }
 
-/** The structural part of a `TraceTree` of @agentrace/tracer the analysis reads. */
+/** The structural part of a `TraceTree` (of @agentrace/core) the analysis reads. */
 export interface TraceTreeLike {
   traceId: string;
   roots: readonly TraceTreeNodeLike[];
 }
 
-/** The structural part of a `TraceTreeNode` of @agentrace/tracer the analysis reads. */
+/** The structural part of a `TraceTreeNode` (of @agentrace/core) the analysis reads. */
 export interface TraceTreeNodeLike {
   traceId: string;
   spanId: string;
@@ -79,42 +79,8 @@ function fromTraceTree(tree: TraceTreeLike, out: SourceSpan[]): void {
   for (const root of tree.roots) visit(root);
 }
 
-function tagValue(tag: { type?: string; value: unknown }): AttributeValue | undefined {
-  const { value } = tag;
-  // Some Jaeger versions hand int64 values back as strings; a numeric version must stay a number.
-  if (typeof value === 'string' && tag.type === 'int64' && /^-?\d{1,15}$/.test(value)) return Number(value);
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
-  if (Array.isArray(value)) return value as AttributeValue;
-  return undefined;
-}
-
-function tagsToAttributes(tags: readonly { key: string; type?: string; value: unknown }[] | undefined): Record<string, AttributeValue | undefined> {
-  const attributes: Record<string, AttributeValue | undefined> = {};
-  for (const tag of tags ?? []) attributes[tag.key] = tagValue(tag);
-  return attributes;
-}
-
-function fromJaegerSpan(span: JaegerSpan, trace: JaegerTrace): SourceSpan {
-  const parent = span.references?.find((r) => r.refType === 'CHILD_OF' && r.traceID === span.traceID);
-  const events: SourceEvent[] = [];
-  for (const log of span.logs ?? []) {
-    const attributes = tagsToAttributes(log.fields);
-    // Jaeger keeps an OTel event's name in the `event` field.
-    const name = attributes['event'];
-    delete attributes['event'];
-    events.push({ name: typeof name === 'string' ? name : '', timeMs: log.timestamp / 1000, attributes });
-  }
-  // Jaeger lists logs by time; equal times keep their order (a stable sort upstream), as events do.
-  // Jaeger may drop leading zeros of ids; OTel ids are fixed width, as in-memory spans have them.
-  return {
-    traceId: span.traceID.padStart(32, '0'),
-    spanId: span.spanID.padStart(16, '0'),
-    parentSpanId: parent?.spanID.padStart(16, '0'),
-    name: span.operationName,
-    serviceName: span.processID !== undefined ? trace.processes?.[span.processID]?.serviceName : undefined,
-    attributes: tagsToAttributes(span.tags),
-    events,
-  };
+function fromJaegerTrace(trace: JaegerTrace, out: SourceSpan[]): void {
+  for (const span of jaegerTraceToSpans(trace)) out.push(fromReadableSpan(span));
 }
 
 function isTraceTree(value: unknown): value is TraceTreeLike {
@@ -129,12 +95,8 @@ function isJaegerTrace(value: unknown): value is JaegerTrace {
 export function toSourceSpans(input: LostUpdateInput): SourceSpan[] | undefined {
   if (input === null || typeof input !== 'object') return undefined;
   if (!Array.isArray(input)) {
-    if (isJaegerTrace(input)) return input.spans.map((s) => fromJaegerSpan(s, input));
-    if (isTraceTree(input)) {
-      const out: SourceSpan[] = [];
-      fromTraceTree(input, out);
-      return out;
-    }
+    if (isJaegerTrace(input)) return toSourceSpans([input]);
+    if (isTraceTree(input)) return toSourceSpans([input]);
     const data = (input as JaegerTracesResponse).data;
     if (data === null) return [];
     if (Array.isArray(data)) return toSourceSpans(data);
@@ -142,7 +104,7 @@ export function toSourceSpans(input: LostUpdateInput): SourceSpan[] | undefined 
   }
   const spans: SourceSpan[] = [];
   for (const item of input as readonly unknown[]) {
-    if (isJaegerTrace(item)) for (const s of item.spans) spans.push(fromJaegerSpan(s, item));
+    if (isJaegerTrace(item)) fromJaegerTrace(item, spans);
     else if (isTraceTree(item)) fromTraceTree(item, spans);
     else if (item !== null && typeof item === 'object' && typeof (item as ReadableSpanLike).spanContext === 'function') spans.push(fromReadableSpan(item as ReadableSpanLike));
     else return undefined;

@@ -1,3 +1,4 @@
+import { describeError, isThenable } from '@agentrace/core';
 import { trace, type Attributes, type Span } from '@opentelemetry/api';
 import { reportOnce } from './diagnostics.js';
 import {
@@ -22,22 +23,6 @@ function defaultIsStale(read: StateVersion, current: StateVersion): boolean {
 }
 
 /** An error's text for a diagnostic: never throws, never long. */
-function errorText(error: unknown): string {
-  try {
-    return String(error).slice(0, 200);
-  } catch {
-    return 'an unprintable error';
-  }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  try {
-    return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
-  } catch {
-    // A revoked proxy or a throwing `then` getter as a version: compared as a plain value.
-    return false;
-  }
-}
 
 /**
  * The stale-write guard: before running `write`, asks `currentVersion()` what the store holds now and
@@ -69,7 +54,7 @@ export async function guardedWrite<R>(
   try {
     stale = (options.isStale ?? defaultIsStale)(options.readVersion, current);
   } catch (error) {
-    reportOnce('isStale', `guardedWrite: the isStale option threw (${errorText(error)}); treating the write as stale.`);
+    reportOnce('isStale', `guardedWrite: the isStale option threw (${describeError(error)}); treating the write as stale.`);
     stale = true;
   }
 
@@ -84,7 +69,7 @@ export async function guardedWrite<R>(
   try {
     version = options.newVersion?.(result);
   } catch (error) {
-    reportOnce('newVersion', `guardedWrite: the newVersion option threw (${errorText(error)}); the write is recorded without its version.`);
+    reportOnce('newVersion', `guardedWrite: the newVersion option threw (${describeError(error)}); the write is recorded without its version.`);
   }
   trackWrite(key, { basedOn: options.readVersion, version, span });
   return { written: true, stale, result, currentVersion: current };

@@ -13,7 +13,7 @@ export type StateVersion = number | string | Date;
 export interface RecordStateOptions {
   /** The span that gets the event. Default: the active span (nothing is recorded without one). */
   span?: Span;
-  /** Passed to the shared serializer of @agentrace/decorators (size limit, redaction). Default: its defaults. */
+  /** Passed to the shared serializer of @agentrace/core (size limit, redaction). Default: its defaults. */
   serialize?: StateSerializeOptions;
 }
 
@@ -156,29 +156,4 @@ export interface LostUpdate {
    * `timestamps` (event times, which clock skew between hosts can mislead).
    */
   orderedBy: 'versions' | 'event-order' | 'timestamps';
-}
-
-/** One span of a trace as Jaeger's query API (`/api/traces`) returns it; only the fields the analysis reads. */
-export interface JaegerSpan {
-  traceID: string;
-  spanID: string;
-  operationName: string;
-  references?: { refType: string; traceID: string; spanID: string }[];
-  /** Microseconds since the Unix epoch. */
-  startTime: number;
-  tags?: { key: string; type?: string; value: unknown }[];
-  logs?: { timestamp: number; fields: { key: string; type?: string; value: unknown }[] }[];
-  processID?: string;
-}
-
-/** One trace as Jaeger's query API returns it. */
-export interface JaegerTrace {
-  traceID: string;
-  spans: JaegerSpan[];
-  processes?: Record<string, { serviceName: string; tags?: unknown[] }>;
-}
-
-/** The body of a Jaeger query API answer: `{ data: [trace, ...] }`. */
-export interface JaegerTracesResponse {
-  data: JaegerTrace[] | null;
 }

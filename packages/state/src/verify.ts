@@ -1,11 +1,7 @@
-import { redactException } from '@agentrace/core';
+import { isThenable, recordFailure } from '@agentrace/core';
 import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE, ATTR_STATE_VERIFIED, ATTR_STATE_VERIFY_NAME } from './semconv.js';
 import { stateTracer } from './tracer.js';
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
-}
 
 function settle(span: Span, name: string, result: unknown): void {
   const verified = result === true;
@@ -21,12 +17,10 @@ function settle(span: Span, name: string, result: unknown): void {
 }
 
 function fail(span: Span, name: string, error: unknown): void {
-  // The check's error may quote what it read back (a token, a header): masked before it leaves.
-  const redacted = redactException(error instanceof Error ? error : String(error));
   span.setAttribute(ATTR_STATE_VERIFIED, false);
-  span.recordException(redacted.exception);
-  span.setAttribute(ATTR_ERROR_TYPE, error instanceof Error ? error.name : typeof error);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: `verify ${name}: the read-back check threw: ${redacted.message}` });
+  // The check's error may quote what it read back (a token, a header): recorded masked.
+  const message = recordFailure(span, error);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: `verify ${name}: the read-back check threw: ${message}` });
   span.end();
 }
 

@@ -146,7 +146,7 @@ describe('lost-update analysis of traces read back from the real Jaeger', () => 
   it('exits 2 with a clear message when Jaeger cannot be reached or usage is wrong', async () => {
     const down = capture();
     expect(await runLostUpdatesCli(['--url', 'http://127.0.0.1:9', 'abc'], down.io)).toBe(2);
-    expect(down.out.stderr).toMatch(/Could not reach Jaeger at http:\/\/127\.0\.0\.1:9/);
+    expect(down.out.stderr).toMatch(/Could not reach Jaeger's query API at http:\/\/127\.0\.0\.1:9\/.*Check that Jaeger is running/);
     const usage = capture();
     expect(await runLostUpdatesCli([], usage.io)).toBe(2);
     expect(usage.out.stderr).toContain('Usage: agentrace-lost-updates');

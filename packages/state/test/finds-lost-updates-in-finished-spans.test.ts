@@ -127,8 +127,8 @@ describe('findLostUpdates on Jaeger query-API JSON', () => {
   const trace = (traceID: string, correlation: string, logs: ReturnType<typeof write>[]): JaegerTrace => ({
     traceID,
     spans: [
-      { traceID, spanID: `${traceID}-root`, operationName: `run ${correlation}`, references: [], startTime: 1, tags: [{ key: 'agentrace.correlation_id', type: 'string', value: correlation }], logs: [], processID: 'p1' },
-      { traceID, spanID: `${traceID}-save`, operationName: 'save', references: [{ refType: 'CHILD_OF', traceID, spanID: `${traceID}-root` }], startTime: 2, tags: [], logs, processID: 'p1' },
+      { traceID, spanID: `${traceID}-root`, operationName: `run ${correlation}`, references: [], startTime: 1, duration: 10, tags: [{ key: 'agentrace.correlation_id', type: 'string', value: correlation }], logs: [], processID: 'p1' },
+      { traceID, spanID: `${traceID}-save`, operationName: 'save', references: [{ refType: 'CHILD_OF', traceID, spanID: `${traceID}-root` }], startTime: 2, duration: 5, tags: [], logs, processID: 'p1' },
     ],
     processes: { p1: { serviceName: 'profile-agent', tags: [] } },
   });

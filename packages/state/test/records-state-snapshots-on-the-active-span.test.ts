@@ -1,5 +1,4 @@
-import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
-import { setupTracing } from '@agentrace/testing';
+import { captureDiagnostics, setupTracing } from '@agentrace/testing';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { EVENT_STATE_SNAPSHOT, recordState } from '@agentrace/state';
 import { eventsNamed, inSpan, spanNamed } from './utils/spans.js';
@@ -76,13 +75,11 @@ describe('recordState', () => {
   });
 
   it('does not let a non-string name throw', () => {
-    const messages: string[] = [];
-    const logger: DiagLogger = { error: (m) => messages.push(m), warn: (m) => messages.push(m), info: () => {}, debug: () => {}, verbose: () => {} };
-    diag.setLogger(logger, DiagLogLevel.WARN);
+    const diagnostics = captureDiagnostics();
     try {
       inSpan('step', () => expect(() => recordState(42 as unknown as string, 'v')).not.toThrow());
     } finally {
-      diag.disable();
+      diagnostics.restore();
     }
     expect(snapshots()[0]!.attributes!['state.name']).toBe('42');
   });

@@ -66,6 +66,26 @@ describe('verify', () => {
     }
   });
 
+  it('error.type is exact for a subclass, a thrown string, a timeout and an abort, as in every package', async () => {
+    class ReadBackFailed extends Error {}
+    const controller = new AbortController();
+    controller.abort();
+    const timeout = await new Promise<unknown>((resolve) => {
+      const signal = AbortSignal.timeout(1);
+      signal.addEventListener('abort', () => resolve(signal.reason), { once: true });
+    });
+    const cases: [string, unknown, string][] = [
+      ['subclass', new ReadBackFailed('x'), 'ReadBackFailed'],
+      ['string', 'plain string', '_OTHER'],
+      ['timeout', timeout, 'TimeoutError'],
+      ['abort', controller.signal.reason, 'AbortError'],
+    ];
+    for (const [name, thrown, type] of cases) {
+      await expect(inSpan('s', () => verify(name, async () => { throw thrown; }))).rejects.toBe(thrown);
+      expect(spanNamed(tracing.spans(), `verify ${name}`).attributes['error.type']).toBe(type);
+    }
+  });
+
   it('treats a non-boolean answer as a failed check', async () => {
     const out = await inSpan('sync', () => verify('sloppy', (async () => undefined) as never));
     expect(out).toBeUndefined();

@@ -22,8 +22,10 @@ export {
   type ErrorType,
 } from './assertions.js';
 export { compareTraceShape, type ShapeComparison } from './shape.js';
-export { fetchJaegerTrace, jaegerTraceToSpans, jaegerTraceToTree, waitForTrace } from './jaeger.js';
-export { jaegerQueryUrl, otlpTracesEndpoint } from './env.js';
+export { fetchJaegerTrace, jaegerTraceToSpans, waitForTrace } from './jaeger.js';
+export { otlpTracesEndpoint } from './env.js';
+export { jaegerQueryUrl, jaegerTraceToTree, type JaegerKeyValue, type JaegerSpan, type JaegerTrace } from '@agentrace/core/jaeger';
+export { captureDiagnostics } from './capture-diagnostics.js';
 export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
 export {
   buildTraceTrees,
@@ -35,10 +37,10 @@ export {
   type TraceTreeNode,
 } from '@agentrace/core';
 export type {
+  CaptureDiagnosticsOptions,
+  CapturedDiagnostic,
+  DiagnosticsCapture,
   ExceptionEventOptions,
-  JaegerKeyValue,
-  JaegerSpan,
-  JaegerTrace,
   NoCrossRunOptions,
   NoOrphansOptions,
   SetupTracingOptions,

@@ -1,6 +1,6 @@
-import { buildTraceTrees, type TraceTree } from '@agentrace/core';
-import { installGlobals, RunAttributesSpanProcessor } from '@agentrace/tracer';
-import { ProxyTracerProvider, trace, type TracerProvider } from '@opentelemetry/api';
+import { buildTraceTrees, registerGlobals, RunAttributesSpanProcessor, type TraceTree } from '@agentrace/core';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BasicTracerProvider,
@@ -30,11 +30,6 @@ export interface TestTracing {
   shutdown(): Promise<void>;
 }
 
-function globalProvider(): TracerProvider {
-  const registered = trace.getTracerProvider();
-  return registered instanceof ProxyTracerProvider ? registered.getDelegate() : registered;
-}
-
 /**
  * Registers an in-memory provider as the global one, with the same context manager, propagators and
  * run-attributes processor as `init`, and a synchronous processor so each span is visible when it ends.
@@ -62,10 +57,16 @@ export function setupTracing({
     spanProcessors: processors,
     ...(ids ? { idGenerator: ids } : {}),
   });
-  const uninstall = installGlobals(provider);
-  if (globalProvider() !== provider) {
-    // The API keeps the first registration, so spans would silently go elsewhere. Leave the other
-    // setup's globals alone (no uninstall) and say what to do.
+  // The same globals as the tracer's `init()`: AsyncLocalStorage context, W3C trace context and baggage.
+  const globals = registerGlobals({
+    tracerProvider: provider,
+    contextManager: new AsyncLocalStorageContextManager(),
+    propagator: new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+  });
+  if (!globals.providerRegistered) {
+    // The API keeps the first registration, so spans would silently go elsewhere. Take back only what
+    // this call registered (the other setup's globals stay) and say what to do.
+    globals.uninstall();
     void provider.shutdown();
     throw new Error(
       'setupTracing(): another tracer provider is already registered globally (by init() or a setupTracing() not shut down). ' +
@@ -92,7 +93,7 @@ export function setupTracing({
     shutdown() {
       shutDown ??= (async () => {
         unregisterAutoReset(tracing);
-        uninstall();
+        globals.uninstall();
         await provider.shutdown();
       })();
       return shutDown;

@@ -1,4 +1,4 @@
-import type { AttributeValue, SpanKind } from '@opentelemetry/api';
+import type { AttributeValue, DiagLogLevel, SpanKind } from '@opentelemetry/api';
 import type { TraceSpanKind, TraceTree } from '@agentrace/core';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
@@ -25,7 +25,7 @@ export interface SetupTracingOptions {
   autoReset?: boolean;
   /**
    * Put the run's correlation id, run attributes and agent name on every span at start, as `init`
-   * does (the tracer's `RunAttributesSpanProcessor`). Default true.
+   * does (`RunAttributesSpanProcessor` of `@agentrace/core`). Default true.
    */
   runAttributes?: boolean;
   /** More span processors, after the kit's own. Default none. */
@@ -123,37 +123,31 @@ export interface WaitForTraceOptions {
   until?: (tree: TraceTree) => boolean;
   /** Give up after this many milliseconds. Default 30000. */
   timeoutMs?: number;
-  /** Jaeger query API base URL. Default {@link jaegerQueryUrl}(). */
+  /** Jaeger query API base URL. Default {@link jaegerQueryUrl}() (`AGENTRACE_JAEGER_QUERY_URL`, else `http://127.0.0.1:16686`). */
   jaegerUrl?: string;
   /** Traces asked for per search. Default 20. */
   limit?: number;
 }
 
-/** A tag or log field in Jaeger's JSON API. */
-export interface JaegerKeyValue {
-  key: string;
-  type?: string;
-  value: unknown;
+/** Options of {@link captureDiagnostics}. */
+export interface CaptureDiagnosticsOptions {
+  /** The lowest level captured. Default `DiagLogLevel.WARN` (warnings and errors). */
+  logLevel?: DiagLogLevel;
 }
 
-/** A span in Jaeger's JSON API (`GET /api/traces/<id>`). */
-export interface JaegerSpan {
-  traceID: string;
-  spanID: string;
-  operationName: string;
-  references?: { refType: string; traceID: string; spanID: string }[];
-  /** Microseconds since the Unix epoch. */
-  startTime: number;
-  /** Microseconds. */
-  duration: number;
-  tags?: JaegerKeyValue[];
-  logs?: { timestamp: number; fields: JaegerKeyValue[] }[];
-  processID?: string;
+/** One message `diag` received. */
+export interface CapturedDiagnostic {
+  level: 'error' | 'warn' | 'info' | 'debug' | 'verbose';
+  /** Every argument joined with spaces: `"@agentrace/x message"` for a component logger. */
+  text: string;
+  /** The arguments as received. */
+  args: unknown[];
 }
 
-/** One trace in Jaeger's JSON API: an element of `data`. */
-export interface JaegerTrace {
-  traceID: string;
-  spans: JaegerSpan[];
-  processes?: Record<string, { serviceName: string; tags?: JaegerKeyValue[] }>;
+/** What {@link captureDiagnostics} returns. */
+export interface DiagnosticsCapture {
+  /** Messages in the order they came; grows while the capture is on. */
+  readonly messages: CapturedDiagnostic[];
+  /** Stops capturing: turns `diag` off. */
+  restore(): void;
 }

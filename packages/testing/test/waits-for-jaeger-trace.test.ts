@@ -102,9 +102,15 @@ describe('waitForTrace against the real Jaeger', () => {
     );
     const port = await closedPort();
     await expect(waitForTrace({ service, timeoutMs: 200, jaegerUrl: `http://127.0.0.1:${port}` })).rejects.toThrow(
-      `Timed out after 200 ms waiting for a trace of service "${service}" at http://127.0.0.1:${port}; the last request failed: fetch failed (connect ECONNREFUSED 127.0.0.1:${port})`,
+      `Timed out after 200 ms waiting for a trace of service "${service}" at http://127.0.0.1:${port}; the last request failed: ` +
+        `Could not reach Jaeger's query API at http://127.0.0.1:${port}/api/traces?service=${service}&limit=20&lookback=1h: fetch failed (connect ECONNREFUSED 127.0.0.1:${port}). ` +
+        `Check that Jaeger is running and that the URL given (http://127.0.0.1:${port}) is its query address (port 16686).`,
     );
     await expect(waitForTrace({})).rejects.toThrow('waitForTrace needs `service` (a service name to search) or `traceId`; got neither.');
+    // A bad argument fails at once rather than after the timeout.
+    await expect(waitForTrace({ traceId: 'not-a-trace-id', timeoutMs: 60_000 })).rejects.toThrow(
+      'fetchJaegerTraces: option traceIds takes hex trace ids of up to 32 digits; got "not-a-trace-id".',
+    );
   });
 });
 

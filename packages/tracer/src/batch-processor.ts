@@ -1,6 +1,8 @@
-import { context, diag, TraceFlags } from '@opentelemetry/api';
+import { context, TraceFlags } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { classifyExportResult, type Classified } from './export-outcome.js';
+import { details, reporter } from './report.js';
 import type { BatchOptions, DropCounts, ExportStats } from './types.js';
 
 /** Backoff after a failed export: doubles from 1 s to at most 30 s, ±20% jitter. */
@@ -14,9 +16,6 @@ const FAILING_FRACTION = 8;
 const SPAN_OVERHEAD_BYTES = 1024;
 /** Drops are reported at most this often, with the totals. */
 const REPORT_EVERY_MS = 60_000;
-
-/** Network errors after which the endpoint may come back: the batch is kept and sent again. */
-const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
 
 /**
  * A cheap estimate of the memory a queued span holds: a fixed overhead plus its attribute, event and
@@ -51,29 +50,13 @@ export interface AccountingBatchOptions extends Required<BatchOptions> {
   describeTarget?: string;
 }
 
-type Outcome = 'exported' | 'retry' | 'failed' | 'timeout' | 'tooLarge';
-
-function classify(result: ExportResult | 'timeout'): Outcome {
-  if (result === 'timeout') return 'timeout';
-  if (result.code === ExportResultCode.SUCCESS) return 'exported';
-  const error = result.error as { code?: unknown; message?: unknown; cause?: { code?: unknown } } | undefined;
-  const message = typeof error?.message === 'string' ? error.message : '';
-  if (/timed? ?out/i.test(message)) return 'timeout';
-  const code = error?.code ?? error?.cause?.code;
-  if (code === 413) return 'tooLarge';
-  if (typeof code === 'string') return RETRYABLE_CODES.has(code) ? 'retry' : 'failed';
-  if (typeof code === 'number') return code === 408 || code === 429 || code >= 500 ? 'retry' : 'failed';
-  // The OTLP exporter gives up on a retryable status with this message.
-  if (/retryable/i.test(message)) return 'retry';
-  return 'failed';
-}
-
 /**
  * A batch span processor that never loses a span without counting it. Unlike the SDK's, it keeps a
- * batch the endpoint could not take for a transient reason (connection refused, 5xx, 429) and sends it
- * again with exponential backoff, so an outage costs only what the queue bound cannot hold; it counts
- * every drop by cause, reports them at most once a minute, and can make callers wait for room instead
- * of dropping.
+ * batch the endpoint could not take for a transient reason (connection refused, 5xx, 408, 429) and
+ * sends it again with exponential backoff, so an outage costs only what the queue bound cannot hold;
+ * it counts every drop by cause, reports them at most once a minute, and can make callers wait for room
+ * instead of dropping. It is the only retry layer: give it an exporter that does not retry on its own
+ * (the tracer's OTLP exporter does not), or each of its attempts hides the exporter's.
  */
 export class AccountingBatchProcessor implements SpanProcessor {
   private queue: ReadableSpan[] = [];
@@ -181,7 +164,7 @@ export class AccountingBatchProcessor implements SpanProcessor {
       try {
         await this.exporter.shutdown();
       } catch (error) {
-        diag.debug('agentrace: exporter shutdown failed', error);
+        details.debug('exporter shutdown failed', error);
       }
     }
   }
@@ -203,7 +186,7 @@ export class AccountingBatchProcessor implements SpanProcessor {
         // Under 100 ms left: starting a process to send them would overrun the bound.
         sent = timeoutMillis >= 100 && (this.options.exportSync?.(left, timeoutMillis) ?? false);
       } catch (error) {
-        diag.debug('agentrace: synchronous export at exit failed', error);
+        details.debug('synchronous export at exit failed', error);
       }
       if (sent) this.exported += left.length;
       else this.dropped.shutdown += left.length;
@@ -270,18 +253,18 @@ export class AccountingBatchProcessor implements SpanProcessor {
     const sizes = this.sizes.splice(0, batch.length);
     for (const n of sizes) this.queuedBytes -= n;
     this.inFlight = batch;
-    this.exporting = this.send(batch).then((outcome) => {
+    this.exporting = this.send(batch).then((classified) => {
       this.inFlight = undefined;
       this.exporting = undefined;
-      this.settle(batch, sizes, outcome);
+      this.settle(batch, sizes, classified);
       if (this.hasRoom()) this.releaseWaiters();
       if (this.queue.length) this.schedule();
     });
     return this.exporting;
   }
 
-  private send(batch: ReadableSpan[]): Promise<Outcome> {
-    return new Promise<Outcome>((resolve) => {
+  private send(batch: ReadableSpan[]): Promise<Classified> {
+    return new Promise<Classified>((resolve) => {
       let done = false;
       const finish = (result: ExportResult | 'timeout'): void => {
         if (done) return;
@@ -289,9 +272,9 @@ export class AccountingBatchProcessor implements SpanProcessor {
         clearTimeout(timer);
         // The OTLP exporter explains its own failures (ReportingExporter); a user's exporter may not.
         if (!this.options.describeTarget && result !== 'timeout' && result.code !== ExportResultCode.SUCCESS) {
-          diag.error(`agentrace: the exporter failed to export ${batch.length} spans:`, result.error ?? 'no reason given');
+          reporter.error(`the exporter failed to export ${batch.length} spans`, result.error ?? 'no reason given');
         }
-        resolve(classify(result));
+        resolve(classifyExportResult(result));
       };
       // The exporter has its own deadline (the same value); this one only guards against an
       // exporter that never calls back.
@@ -322,7 +305,7 @@ export class AccountingBatchProcessor implements SpanProcessor {
     for (const n of sizes) this.queuedBytes += n;
   }
 
-  private settle(batch: ReadableSpan[], sizes: number[], outcome: Outcome): void {
+  private settle(batch: ReadableSpan[], sizes: number[], { outcome, retryAfterMillis }: Classified): void {
     if (outcome === 'exported') {
       this.exported += batch.length;
       this.failures = 0;
@@ -338,8 +321,9 @@ export class AccountingBatchProcessor implements SpanProcessor {
     }
     this.failures++;
     this.failedExports++;
-    const backoff = Math.min(BACKOFF_FIRST_MS * 2 ** (this.failures - 1), BACKOFF_MAX_MS);
-    this.retryAt = Date.now() + backoff * (0.8 + Math.random() * 0.4);
+    const backoff = Math.min(BACKOFF_FIRST_MS * 2 ** (this.failures - 1), BACKOFF_MAX_MS) * (0.8 + Math.random() * 0.4);
+    // An endpoint that says when to come back (429, 503 with Retry-After) is waited for, within the cap.
+    this.retryAt = Date.now() + Math.max(backoff, Math.min(retryAfterMillis ?? 0, BACKOFF_MAX_MS));
     if (outcome === 'timeout') {
       this.drop('exportTimeout', batch.length);
     } else if (outcome === 'retry' && !this.stopped) {
@@ -384,8 +368,8 @@ export class AccountingBatchProcessor implements SpanProcessor {
     const since = d.total - this.reportedTotal;
     this.reportedTotal = d.total;
     const target = this.options.describeTarget ? ` to ${this.options.describeTarget}` : '';
-    diag.warn(
-      `agentrace: ${since} spans dropped ${when}${target}; since start: ${d.total} dropped (queue full ${d.queueFull}, ` +
+    reporter.warn(
+      `${since} spans dropped ${when}${target}; since start: ${d.total} dropped (queue full ${d.queueFull}, ` +
         `export failed ${d.exportFailed}, export timed out ${d.exportTimeout}, lost at shutdown ${d.shutdown}), ` +
         `${s.exported} exported, ${s.pending} pending.` +
         (d.queueFull ? ' Raise batch.maxQueueSize (OTEL_BSP_MAX_QUEUE_SIZE) or use batch.overflow "wait" with handle.waitForCapacity().' : ''),
@@ -400,7 +384,7 @@ export class AccountingBatchProcessor implements SpanProcessor {
     if (s.dropped.total > this.reportedTotal) {
       this.report('since the last report');
     } else {
-      diag.info(`agentrace: export totals: ${s.exported} spans exported, ${s.dropped.total} dropped`);
+      details.info(`export totals: ${s.exported} spans exported, ${s.dropped.total} dropped`);
     }
   }
 }

@@ -1,6 +1,11 @@
+import { accessSync, constants } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Attributes } from '@opentelemetry/api';
 import type {
   BatchOptions,
+  Compression,
+  ConsoleExporterOptions,
+  DiagnosticLogger,
   ExporterChoice,
   ExporterName,
   LogLevel,
@@ -10,6 +15,7 @@ import type {
 } from './types.js';
 
 export const DEFAULT_ENDPOINT = 'http://localhost:4318/v1/traces';
+const DEFAULT_SERVICE_NAME = 'unknown_service:node';
 
 const SAMPLERS: readonly SamplerName[] = [
   'always_on',
@@ -21,6 +27,7 @@ const SAMPLERS: readonly SamplerName[] = [
 ];
 const EXPORTERS: readonly ExporterName[] = ['otlp', 'console', 'none'];
 const LOG_LEVELS: readonly LogLevel[] = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'];
+const COMPRESSIONS: readonly Compression[] = ['gzip', 'none'];
 
 type NumericBatchKey = Exclude<keyof BatchOptions, 'overflow'>;
 const BATCH_DEFAULTS: Required<BatchOptions> = {
@@ -38,30 +45,65 @@ const BATCH_ENV: Record<NumericBatchKey, string> = {
   scheduledDelayMillis: 'OTEL_BSP_SCHEDULE_DELAY',
   exportTimeoutMillis: 'OTEL_BSP_EXPORT_TIMEOUT',
 };
+const STRICT_ENV = 'AGENTRACE_STRICT_CONFIG';
 
-/** Thrown by {@link resolveConfig} (and by `init` with `strict: true`): lists every invalid option. */
+/**
+ * Thrown by {@link resolveConfig} and `init` when strict checking is on (`strict: true` or
+ * `AGENTRACE_STRICT_CONFIG=true`) and some value is invalid: lists every one of them.
+ */
 export class AgentraceConfigError extends Error {
   override readonly name = 'AgentraceConfigError';
   constructor(readonly problems: readonly string[]) {
-    super(`agentrace: invalid configuration, tracing is off:\n  - ${problems.join('\n  - ')}`);
+    super(
+      `agentrace: invalid configuration; tracing not started because strict is on (without it, each invalid value is reported and replaced by its default):\n  - ${problems.join('\n  - ')}`,
+    );
   }
 }
 
 type Env = Record<string, string | undefined>;
 
-/** Collects every problem so the user fixes them all in one go. */
+/** Collects every problem, so the user fixes them all in one go. */
 class Problems {
+  /** Each problem and what is done instead, as reported. */
   readonly list: string[] = [];
-  add(option: string, source: string | undefined, value: unknown, accepted: string): void {
-    const from = source ? ` (from ${source})` : '';
-    this.list.push(`${option}${from} is ${describe(value)}; accepted: ${accepted}`);
+  /** The same without what is done instead, for the strict error (where nothing is). */
+  readonly bare: string[] = [];
+  add(option: string, source: string | undefined, value: unknown, accepted: string, consequence: string): void {
+    const from = source && source !== option ? ` (from ${source})` : '';
+    const problem = `${option}${from} is ${describe(value)}; accepted: ${accepted}`;
+    this.bare.push(problem);
+    this.list.push(`${problem}; ${consequence}`);
   }
 }
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
-  return `a ${Object.prototype.toString.call(value).slice(8, -1)}`;
+  if (typeof value === 'function') return 'a function';
+  if (typeof value !== 'object' || value === null) return typeof value === 'bigint' ? `${value}n` : String(value);
+  try {
+    const json = JSON.stringify(value);
+    if (json !== undefined) return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+  } catch {
+    /* circular or not serializable: named by its kind below */
+  }
+  return Array.isArray(value) ? 'an array' : 'an object';
+}
+
+/** Where a value may come from: the option (no source), or an environment variable. */
+interface Candidate {
+  value: unknown;
+  source?: string;
+}
+
+interface Setting<T> {
+  /** The option's name in messages, e.g. `batch.maxQueueSize`. */
+  option: string;
+  /** What is accepted, in the words of the message. */
+  accepted: string;
+  /** The value if valid, else undefined. Environment values arrive as trimmed, non-empty strings. */
+  parse(value: unknown, fromEnv: boolean): T | undefined;
+  /** What the message says when the default applies, if "using <default> instead" would not read well. */
+  ignored?: string;
 }
 
 function envValue(env: Env, name: string): string | undefined {
@@ -69,47 +111,86 @@ function envValue(env: Env, name: string): string | undefined {
   return v ? v : undefined;
 }
 
-/** Key/value lists as in `OTEL_RESOURCE_ATTRIBUTES` and `OTEL_EXPORTER_OTLP_HEADERS`: `k=v,k2=v2`, percent-encoded. */
-function parseKeyValueList(raw: string, envName: string, problems: Problems): Record<string, string> {
+function fromEnv(env: Env, name: string): Candidate {
+  return { value: envValue(env, name), source: name };
+}
+
+/** The first valid candidate, if any, and the invalid ones met before it. */
+function firstValid<T>(setting: Setting<T>, candidates: Candidate[]): { value?: T; source?: string; invalid: Candidate[] } {
+  const invalid: Candidate[] = [];
+  for (const c of candidates) {
+    if (c.value === undefined) continue;
+    const value = setting.parse(c.value, c.source !== undefined);
+    if (value !== undefined) return { value, source: c.source, invalid };
+    invalid.push(c);
+  }
+  return { invalid };
+}
+
+/**
+ * The first valid value among the option and its environment variables, else `fallback`. Each
+ * invalid one is reported with the value used instead: as OpenTelemetry's rules for environment
+ * variables say, a bad value costs a warning and that one setting, never the whole configuration.
+ */
+function settle<T>(problems: Problems, setting: Setting<T>, candidates: Candidate[], fallback: T, show: (v: T) => string = describe): T {
+  const found = firstValid(setting, candidates);
+  const value = found.value === undefined ? fallback : found.value;
+  const origin = found.value === undefined ? ' (the default)' : found.source ? ` (from ${found.source})` : '';
+  const consequence = setting.ignored && found.value === undefined ? setting.ignored : `using ${show(value)}${origin} instead`;
+  for (const c of found.invalid) problems.add(setting.option, c.source, c.value, setting.accepted, consequence);
+  return value;
+}
+
+const positiveInt = (value: unknown): number | undefined => {
+  const n = typeof value === 'string' ? Number(value) : value;
+  return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined;
+};
+
+/** `true`/`false` from code; from the environment, `true` or `false` in any case. */
+const boolean = (value: unknown, env: boolean): boolean | undefined => {
+  if (typeof value === 'boolean') return value;
+  if (!env || typeof value !== 'string') return undefined;
+  const v = value.toLowerCase();
+  return v === 'true' ? true : v === 'false' ? false : undefined;
+};
+
+/** One of `names`, in any case. */
+function oneOf<T extends string>(names: readonly T[]) {
+  return (value: unknown): T | undefined => {
+    if (typeof value !== 'string') return undefined;
+    const v = value.toLowerCase();
+    return (names as readonly string[]).includes(v) ? (v as T) : undefined;
+  };
+}
+
+const nonEmptyString = (value: unknown): string | undefined => (typeof value === 'string' && value ? value : undefined);
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Key/value lists as in `OTEL_RESOURCE_ATTRIBUTES` and `OTEL_EXPORTER_OTLP_HEADERS`: `k=v,k2=v2`,
+ * percent-encoded. One malformed entry makes the whole value invalid (the spec's rule for resource
+ * attributes), so a typo never half-applies.
+ */
+function parseKeyValueList(raw: unknown): Record<string, string> | undefined {
+  if (typeof raw !== 'string') return undefined;
   const out: Record<string, string> = {};
   for (const part of raw.split(',')) {
     if (!part.trim()) continue;
     const eq = part.indexOf('=');
     const key = eq > 0 ? part.slice(0, eq).trim() : '';
-    if (!key) {
-      problems.add(envName, undefined, part, 'a comma-separated list of key=value pairs');
-      continue;
-    }
+    if (!key) return undefined;
     try {
       out[key] = decodeURIComponent(part.slice(eq + 1).trim());
     } catch {
-      problems.add(envName, undefined, part, 'percent-encoded values');
+      return undefined;
     }
   }
   return out;
 }
-
-function parseBoolean(raw: string, envName: string, problems: Problems): boolean {
-  const v = raw.toLowerCase();
-  if (v === 'true') return true;
-  if (v === 'false') return false;
-  problems.add(envName, undefined, raw, 'true, false');
-  return false;
-}
-
-function positiveInt(option: string, source: string | undefined, value: unknown, fallback: number, problems: Problems): number {
-  const n = typeof value === 'string' ? Number(value) : value;
-  if (typeof n === 'number' && Number.isInteger(n) && n > 0) return n;
-  problems.add(option, source, value, 'a whole number greater than 0');
-  return fallback;
-}
-
-/** Option value if given, else the env value (parsed), else undefined; with the source for messages. */
-function pick<T>(option: T | undefined, env: Env, envName: string): { value: T | string | undefined; source: string | undefined } {
-  if (option !== undefined) return { value: option, source: undefined };
-  const e = envValue(env, envName);
-  return e === undefined ? { value: undefined, source: undefined } : { value: e, source: envName };
-}
+const KEY_VALUE_LIST = 'a comma-separated list of key=value pairs, percent-encoded';
+const IGNORED_LIST = 'ignored whole (one malformed entry invalidates the list)';
 
 function isExporterObject(v: unknown): boolean {
   if (typeof v !== 'object' || v === null) return false;
@@ -121,38 +202,73 @@ function isSamplerObject(v: unknown): boolean {
   return typeof v === 'object' && v !== null && typeof (v as { shouldSample?: unknown }).shouldSample === 'function';
 }
 
+/** A logger `init` can route diagnostics to. */
+export function isDiagnosticLogger(v: unknown): v is DiagnosticLogger {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return typeof o.error === 'function' && typeof o.warn === 'function';
+}
+
+function describeExporters(list: readonly ExporterChoice[]): string {
+  if (!list.length) return 'none';
+  return list.map((e) => (typeof e === 'string' ? e : 'your exporter')).join(', ');
+}
+
+/**
+ * The exporters of the first source that names at least one valid one (the option, else
+ * `OTEL_TRACES_EXPORTER`, else `otlp`). An unknown name among valid ones is reported and skipped.
+ */
 function resolveExporters(options: TracerOptions, env: Env, problems: Problems): ExporterChoice[] {
-  let list: unknown[];
-  let source: string | undefined;
-  if (options.exporter !== undefined) {
-    list = Array.isArray(options.exporter) ? [...options.exporter] : [options.exporter];
-  } else {
-    const raw = envValue(env, 'OTEL_TRACES_EXPORTER');
-    list = raw ? raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : ['otlp'];
-    source = raw ? 'OTEL_TRACES_EXPORTER' : undefined;
-  }
-  const out: ExporterChoice[] = [];
-  for (const item of list) {
-    if (typeof item === 'string' && (EXPORTERS as readonly string[]).includes(item)) {
-      if (item !== 'none') out.push(item as ExporterName);
-    } else if (isExporterObject(item)) {
-      out.push(item as ExporterChoice);
-    } else {
-      problems.add('exporter', source, item, `${EXPORTERS.join(', ')}, a SpanExporter or a SpanProcessor`);
+  const raw = envValue(env, 'OTEL_TRACES_EXPORTER');
+  const fromEnvList = raw?.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const given = options.exporter;
+  const candidates: { list: readonly unknown[] | undefined; source?: string }[] = [
+    { list: given === undefined ? undefined : Array.isArray(given) ? given : [given] },
+    { list: fromEnvList?.length ? fromEnvList : undefined, source: 'OTEL_TRACES_EXPORTER' },
+  ];
+  const accepted = `${EXPORTERS.join(', ')}, a SpanExporter or a SpanProcessor`;
+  const skipped: { item: unknown; source?: string }[] = [];
+  let chosen: ExporterChoice[] = ['otlp'];
+  let origin = ' (the default)';
+  for (const { list, source } of candidates) {
+    if (list === undefined) continue;
+    const out: ExporterChoice[] = [];
+    let valid = 0;
+    const bad: unknown[] = [];
+    for (const item of list) {
+      if (typeof item === 'string' && (EXPORTERS as readonly string[]).includes(item)) {
+        valid++;
+        if (item !== 'none') out.push(item as ExporterName);
+      } else if (isExporterObject(item)) {
+        valid++;
+        out.push(item as ExporterChoice);
+      } else {
+        bad.push(item);
+      }
+    }
+    skipped.push(...bad.map((item) => ({ item, source })));
+    if (valid || !list.length) {
+      chosen = out;
+      origin = source ? ` (from ${source})` : '';
+      break;
     }
   }
-  return out;
+  for (const { item, source } of skipped) {
+    problems.add('exporter', source, item, accepted, `using ${describeExporters(chosen)}${origin} instead`);
+  }
+  return chosen;
 }
 
 function resolveResource(options: TracerOptions, env: Env, problems: Problems): { serviceName: string; attributes: Attributes } {
-  const fromEnv = envValue(env, 'OTEL_RESOURCE_ATTRIBUTES');
-  const attributes: Attributes = fromEnv ? parseKeyValueList(fromEnv, 'OTEL_RESOURCE_ATTRIBUTES', problems) : {};
+  const attributes: Attributes = settle(
+    problems,
+    { option: 'OTEL_RESOURCE_ATTRIBUTES', accepted: KEY_VALUE_LIST, parse: parseKeyValueList, ignored: IGNORED_LIST },
+    [fromEnv(env, 'OTEL_RESOURCE_ATTRIBUTES')],
+    {},
+  );
   if (options.resourceAttributes !== undefined) {
-    if (typeof options.resourceAttributes === 'object' && options.resourceAttributes !== null) {
-      Object.assign(attributes, options.resourceAttributes);
-    } else {
-      problems.add('resourceAttributes', undefined, options.resourceAttributes, 'an object of attribute values');
-    }
+    if (isPlainObject(options.resourceAttributes)) Object.assign(attributes, options.resourceAttributes);
+    else problems.add('resourceAttributes', undefined, options.resourceAttributes, 'an object of attribute values', 'ignored');
   }
   const strings: [keyof TracerOptions, string][] = [
     ['serviceVersion', 'service.version'],
@@ -161,160 +277,216 @@ function resolveResource(options: TracerOptions, env: Env, problems: Problems): 
   for (const [option, key] of strings) {
     const v = options[option];
     if (v === undefined) continue;
-    if (typeof v === 'string' && v) attributes[key] = v;
-    else problems.add(option, undefined, v, 'a non-empty string');
+    if (nonEmptyString(v)) attributes[key] = v as string;
+    else problems.add(option, undefined, v, 'a non-empty string', 'ignored');
   }
-  const name = pick(options.serviceName, env, 'OTEL_SERVICE_NAME');
-  let serviceName = typeof attributes['service.name'] === 'string' ? (attributes['service.name'] as string) : 'unknown_service:node';
-  if (name.value !== undefined) {
-    if (typeof name.value === 'string' && name.value) serviceName = name.value;
-    else problems.add('serviceName', name.source, name.value, 'a non-empty string');
-  }
+  const fromAttributes = typeof attributes['service.name'] === 'string' && attributes['service.name'] ? attributes['service.name'] : DEFAULT_SERVICE_NAME;
+  const serviceName = settle(
+    problems,
+    { option: 'serviceName', accepted: 'a non-empty string', parse: nonEmptyString },
+    [{ value: options.serviceName }, fromEnv(env, 'OTEL_SERVICE_NAME')],
+    fromAttributes,
+  );
   attributes['service.name'] = serviceName;
   return { serviceName, attributes };
 }
 
-function resolveEndpoint(options: TracerOptions, env: Env, problems: Problems): string {
-  let endpoint: unknown = options.endpoint;
-  let source: string | undefined;
-  if (endpoint === undefined) {
-    const traces = envValue(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
-    const base = envValue(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
-    if (traces) [endpoint, source] = [traces, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'];
-    else if (base) [endpoint, source] = [`${base.replace(/\/+$/, '')}/v1/traces`, 'OTEL_EXPORTER_OTLP_ENDPOINT'];
-    else endpoint = DEFAULT_ENDPOINT;
-  }
+function isHttpUrl(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
   try {
-    const url = new URL(String(endpoint));
-    if ((url.protocol === 'http:' || url.protocol === 'https:') && typeof endpoint === 'string') return endpoint;
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? value : undefined;
   } catch {
-    /* reported below */
+    return undefined;
   }
-  problems.add('endpoint', source, endpoint, 'an http:// or https:// URL, e.g. http://localhost:4318/v1/traces');
-  return DEFAULT_ENDPOINT;
+}
+
+function resolveEndpoint(options: TracerOptions, env: Env, problems: Problems): string {
+  const base = envValue(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  return settle(
+    problems,
+    { option: 'endpoint', accepted: 'an http:// or https:// URL, e.g. http://localhost:4318/v1/traces', parse: isHttpUrl },
+    [
+      { value: options.endpoint },
+      fromEnv(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'),
+      { value: base === undefined ? undefined : `${base.replace(/\/+$/, '')}/v1/traces`, source: 'OTEL_EXPORTER_OTLP_ENDPOINT' },
+    ],
+    DEFAULT_ENDPOINT,
+  );
 }
 
 function resolveHeaders(options: TracerOptions, env: Env, problems: Problems): Record<string, string> {
-  if (options.headers !== undefined) {
-    const h = options.headers as unknown;
-    if (typeof h === 'object' && h !== null && Object.values(h).every((v) => typeof v === 'string')) {
-      return { ...(h as Record<string, string>) };
-    }
-    problems.add('headers', undefined, h, 'an object of string header values');
-    return {};
+  const given: unknown = options.headers;
+  if (given !== undefined) {
+    if (isPlainObject(given) && Object.values(given).every((v) => typeof v === 'string')) return { ...(given as Record<string, string>) };
+    problems.add('headers', undefined, given, 'an object of string header values', 'using the OTEL_EXPORTER_OTLP_*HEADERS variables instead');
   }
-  const base = envValue(env, 'OTEL_EXPORTER_OTLP_HEADERS');
-  const traces = envValue(env, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS');
-  return {
-    ...(base ? parseKeyValueList(base, 'OTEL_EXPORTER_OTLP_HEADERS', problems) : {}),
-    ...(traces ? parseKeyValueList(traces, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', problems) : {}),
+  const list = (name: string): Record<string, string> =>
+    settle(problems, { option: name, accepted: KEY_VALUE_LIST, parse: parseKeyValueList, ignored: IGNORED_LIST }, [fromEnv(env, name)], {});
+  return { ...list('OTEL_EXPORTER_OTLP_HEADERS'), ...list('OTEL_EXPORTER_OTLP_TRACES_HEADERS') };
+}
+
+/** A path to a readable file, resolved against the working directory (as OpenTelemetry's exporter does). */
+function readableFile(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const path = resolve(process.cwd(), value);
+  try {
+    accessSync(path, constants.R_OK);
+    return path;
+  } catch {
+    return undefined;
+  }
+}
+
+/** TLS files of OTLP/HTTPS export, from the environment only, as in OpenTelemetry's exporter. Paths, never contents: the config is readable by anyone holding the handle. */
+function resolveTlsFiles(env: Env, problems: Problems): ResolvedConfig['tlsFiles'] {
+  const file = (suffix: string): string | undefined => {
+    const name = `OTEL_EXPORTER_OTLP_${suffix}`;
+    return settle<string | undefined>(
+      problems,
+      { option: name, accepted: 'the path of a readable PEM file', parse: readableFile, ignored: 'connecting without it' },
+      [fromEnv(env, `OTEL_EXPORTER_OTLP_TRACES_${suffix}`), fromEnv(env, name)],
+      undefined,
+    );
   };
+  const out: ResolvedConfig['tlsFiles'] = {};
+  const ca = file('CERTIFICATE');
+  const cert = file('CLIENT_CERTIFICATE');
+  const key = file('CLIENT_KEY');
+  if (ca) out.ca = ca;
+  if (cert) out.cert = cert;
+  if (key) out.key = key;
+  return out;
 }
 
 function resolveSampler(options: TracerOptions, env: Env, problems: Problems): { sampler: ResolvedConfig['sampler']; arg: number } {
-  let sampler: ResolvedConfig['sampler'] = 'parentbased_always_on';
-  const s = pick(options.sampler, env, 'OTEL_TRACES_SAMPLER');
-  if (s.value !== undefined) {
-    if (isSamplerObject(s.value)) sampler = s.value as ResolvedConfig['sampler'];
-    else if (typeof s.value === 'string' && (SAMPLERS as readonly string[]).includes(s.value.toLowerCase())) {
-      sampler = s.value.toLowerCase() as SamplerName;
-    } else problems.add('sampler', s.source, s.value, `${SAMPLERS.join(', ')} or a Sampler`);
-  }
-  let arg = 1;
-  const a = pick(options.samplerArg, env, 'OTEL_TRACES_SAMPLER_ARG');
-  if (a.value !== undefined) {
-    const n = typeof a.value === 'string' ? Number(a.value) : a.value;
-    if (typeof n === 'number' && n >= 0 && n <= 1) arg = n;
-    else problems.add('samplerArg', a.source, a.value, 'a number from 0 to 1');
-  }
+  const byName = oneOf(SAMPLERS);
+  const sampler = settle<ResolvedConfig['sampler']>(
+    problems,
+    {
+      option: 'sampler',
+      accepted: `${SAMPLERS.join(', ')} or a Sampler`,
+      parse: (v) => (isSamplerObject(v) ? (v as ResolvedConfig['sampler']) : byName(v)),
+    },
+    [{ value: options.sampler }, fromEnv(env, 'OTEL_TRACES_SAMPLER')],
+    'parentbased_always_on',
+  );
+  const arg = settle(
+    problems,
+    {
+      option: 'samplerArg',
+      accepted: 'a number from 0 to 1',
+      parse: (v) => {
+        const n = typeof v === 'string' ? Number(v) : v;
+        return typeof n === 'number' && n >= 0 && n <= 1 ? n : undefined;
+      },
+    },
+    [{ value: options.samplerArg }, fromEnv(env, 'OTEL_TRACES_SAMPLER_ARG')],
+    1,
+  );
   return { sampler, arg };
 }
 
 function resolveBatch(options: TracerOptions, env: Env, problems: Problems): Required<BatchOptions> {
-  const given = options.batch ?? {};
-  if (typeof given !== 'object' || given === null) {
-    problems.add('batch', undefined, given, 'an object with maxQueueSize, maxQueueBytes, maxExportBatchSize, scheduledDelayMillis, exportTimeoutMillis, overflow');
-    return { ...BATCH_DEFAULTS };
+  let given: BatchOptions = options.batch ?? {};
+  if (!isPlainObject(given)) {
+    problems.add(
+      'batch',
+      undefined,
+      given,
+      'an object with maxQueueSize, maxQueueBytes, maxExportBatchSize, scheduledDelayMillis, exportTimeoutMillis, overflow',
+      'using the OTEL_BSP_* variables and the defaults instead',
+    );
+    given = {};
   }
   const out = { ...BATCH_DEFAULTS };
-  const explicit = new Set<NumericBatchKey>();
+  let batchSizeSource: string | undefined;
+  let batchSizeChosen = false;
   for (const key of Object.keys(BATCH_ENV) as NumericBatchKey[]) {
-    const p = pick(given[key], env, BATCH_ENV[key]);
-    if (p.value === undefined) continue;
-    out[key] = positiveInt(`batch.${key}`, p.source, p.value, BATCH_DEFAULTS[key], problems);
-    explicit.add(key);
+    const setting: Setting<number> = { option: `batch.${key}`, accepted: 'a whole number greater than 0', parse: positiveInt };
+    const candidates = [{ value: given[key] }, fromEnv(env, BATCH_ENV[key])];
+    out[key] = settle(problems, setting, candidates, BATCH_DEFAULTS[key]);
+    if (key === 'maxExportBatchSize') {
+      const found = firstValid(setting, candidates);
+      batchSizeChosen = found.value !== undefined;
+      batchSizeSource = found.source;
+    }
   }
-  const o = pick(given.overflow, env, 'AGENTRACE_BSP_OVERFLOW');
-  if (o.value === 'drop' || o.value === 'wait') out.overflow = o.value;
-  else if (o.value !== undefined) problems.add('batch.overflow', o.source, o.value, '"drop" or "wait"');
+  out.overflow = settle(
+    problems,
+    { option: 'batch.overflow', accepted: '"drop" or "wait"', parse: oneOf(['drop', 'wait'] as const) },
+    [{ value: given.overflow }, fromEnv(env, 'AGENTRACE_BSP_OVERFLOW')],
+    BATCH_DEFAULTS.overflow,
+  );
   // A small queue with the default batch size shrinks the batch; a batch size asked for that cannot
-  // fit is an error (the SDK would shrink it silently).
-  if (!explicit.has('maxExportBatchSize')) out.maxExportBatchSize = Math.min(out.maxExportBatchSize, out.maxQueueSize);
+  // fit is reported (the SDK would shrink it silently) and shrunk.
   if (out.maxExportBatchSize > out.maxQueueSize) {
-    problems.add('batch.maxExportBatchSize', undefined, out.maxExportBatchSize, `at most batch.maxQueueSize (${out.maxQueueSize})`);
+    if (batchSizeChosen) {
+      problems.add(
+        'batch.maxExportBatchSize',
+        batchSizeSource,
+        out.maxExportBatchSize,
+        `at most batch.maxQueueSize (${out.maxQueueSize})`,
+        `using ${out.maxQueueSize} instead`,
+      );
+    }
+    out.maxExportBatchSize = out.maxQueueSize;
   }
   return out;
 }
 
-function resolveToggle<T extends object>(option: string, value: boolean | T | undefined, problems: Problems): false | T {
-  if (value === undefined || value === true) return {} as T;
-  if (value === false) return false;
-  if (typeof value === 'object' && value !== null) return value;
-  problems.add(option, undefined, value, 'true, false or an options object');
-  return false;
+function resolveToggle<T extends object>(problems: Problems, option: string, value: boolean | T | undefined): false | T {
+  return settle<false | T>(
+    problems,
+    {
+      option,
+      accepted: 'true, false or an options object',
+      parse: (v) => (v === true ? ({} as T) : v === false ? false : isPlainObject(v) ? (v as T) : undefined),
+    },
+    [{ value }],
+    {} as T,
+    () => 'true',
+  );
+}
+
+function resolveConsole(options: TracerOptions, problems: Problems): ConsoleExporterOptions {
+  const given: unknown = options.console ?? {};
+  if (!isPlainObject(given)) {
+    problems.add('console', undefined, given, 'an object with write and attributes', 'using the defaults instead');
+    return {};
+  }
+  const out: ConsoleExporterOptions = {};
+  if (given.write !== undefined) {
+    if (typeof given.write === 'function') out.write = given.write as ConsoleExporterOptions['write'];
+    else problems.add('console.write', undefined, given.write, 'a function (text) => void', 'using standard output instead');
+  }
+  if (given.attributes !== undefined) {
+    const a: unknown = given.attributes;
+    if (a === 'all' || a === 'none' || (Array.isArray(a) && a.every((k) => typeof k === 'string'))) out.attributes = a as ConsoleExporterOptions['attributes'];
+    else problems.add('console.attributes', undefined, a, "an array of attribute keys, 'all' or 'none'", 'using the default short list instead');
+  }
+  return out;
 }
 
 /**
  * Combines options, the standard `OTEL_*` environment variables and the defaults, in that order of
- * precedence. Throws one {@link AgentraceConfigError} that lists every invalid value.
+ * precedence. An invalid value is skipped for the next source (an invalid option for its environment
+ * variable, an invalid variable for the default) and described in `problems`, with the value used
+ * instead. With `strict` (option, or `AGENTRACE_STRICT_CONFIG=true`) it throws one
+ * {@link AgentraceConfigError} that lists them all instead.
  */
 export function resolveConfig(options: TracerOptions = {}, env: Env = process.env): ResolvedConfig {
   const problems = new Problems();
-  if (typeof options !== 'object' || options === null) {
-    problems.add('options', undefined, options, 'an object, or nothing');
-    throw new AgentraceConfigError(problems.list);
+  if (!isPlainObject(options)) {
+    problems.add('options', undefined, options, 'an object, or nothing', 'using the environment and the defaults instead');
+    options = {};
   }
+  const strict = settle(problems, { option: 'strict', accepted: 'true, false', parse: boolean }, [{ value: options.strict }, fromEnv(env, STRICT_ENV)], false);
   const { serviceName, attributes } = resolveResource(options, env, problems);
   const { sampler, arg } = resolveSampler(options, env, problems);
 
-  let disabled = false;
-  if (options.disabled !== undefined) {
-    if (typeof options.disabled === 'boolean') disabled = options.disabled;
-    else problems.add('disabled', undefined, options.disabled, 'true, false');
-  } else {
-    const raw = envValue(env, 'OTEL_SDK_DISABLED');
-    if (raw) disabled = parseBoolean(raw, 'OTEL_SDK_DISABLED', problems);
-  }
-
-  let logLevel: LogLevel = 'warn';
-  const l = pick(options.logLevel, env, 'OTEL_LOG_LEVEL');
-  if (l.value !== undefined) {
-    const v = typeof l.value === 'string' ? l.value.toLowerCase() : l.value;
-    if ((LOG_LEVELS as readonly unknown[]).includes(v)) logLevel = v as LogLevel;
-    else problems.add('logLevel', l.source, l.value, LOG_LEVELS.join(', '));
-  }
-
-  const t = pick(options.shutdownTimeoutMillis, env, 'AGENTRACE_SHUTDOWN_TIMEOUT');
-  const shutdownTimeoutMillis = t.value === undefined ? 5000 : positiveInt('shutdownTimeoutMillis', t.source, t.value, 5000, problems);
-
-  let handleExit = true;
-  if (options.handleExit !== undefined) {
-    if (typeof options.handleExit === 'boolean') handleExit = options.handleExit;
-    else problems.add('handleExit', undefined, options.handleExit, 'true, false');
-  }
-
-  const consoleOptions = options.console ?? {};
-  if (typeof consoleOptions !== 'object' || consoleOptions === null) {
-    problems.add('console', undefined, consoleOptions, 'an object with write and attributes');
-  } else if (consoleOptions.write !== undefined && typeof consoleOptions.write !== 'function') {
-    problems.add('console.write', undefined, consoleOptions.write, 'a function (text) => void');
-  }
-
-  if (options.logger !== undefined) {
-    const lg = options.logger as unknown as Record<string, unknown> | null;
-    if (typeof lg !== 'object' || lg === null || typeof lg.error !== 'function' || typeof lg.warn !== 'function') {
-      problems.add('logger', undefined, options.logger, 'an object with error(message) and warn(message) functions');
-    }
+  if (options.logger !== undefined && !isDiagnosticLogger(options.logger)) {
+    problems.add('logger', undefined, options.logger, 'an object with error(message) and warn(message) functions', 'using standard error instead');
   }
 
   const config: ResolvedConfig = {
@@ -322,18 +494,32 @@ export function resolveConfig(options: TracerOptions = {}, env: Env = process.en
     resourceAttributes: attributes,
     endpoint: resolveEndpoint(options, env, problems),
     headers: resolveHeaders(options, env, problems),
+    tlsFiles: resolveTlsFiles(env, problems),
+    compression: settle(
+      problems,
+      { option: 'compression', accepted: COMPRESSIONS.join(', '), parse: oneOf(COMPRESSIONS) },
+      [{ value: options.compression }, fromEnv(env, 'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION'), fromEnv(env, 'OTEL_EXPORTER_OTLP_COMPRESSION')],
+      'none',
+    ),
     exporters: resolveExporters(options, env, problems),
     sampler,
     samplerArg: arg,
     batch: resolveBatch(options, env, problems),
-    console: typeof consoleOptions === 'object' && consoleOptions !== null ? consoleOptions : {},
-    disabled,
-    shutdownTimeoutMillis,
-    handleExit,
-    logLevel,
-    http: resolveToggle('http', options.http, problems),
-    queues: resolveToggle('queues', options.queues, problems),
+    console: resolveConsole(options, problems),
+    disabled: settle(problems, { option: 'disabled', accepted: 'true, false', parse: boolean }, [{ value: options.disabled }, fromEnv(env, 'OTEL_SDK_DISABLED')], false),
+    shutdownTimeoutMillis: settle(
+      problems,
+      { option: 'shutdownTimeoutMillis', accepted: 'a whole number greater than 0', parse: positiveInt },
+      [{ value: options.shutdownTimeoutMillis }, fromEnv(env, 'AGENTRACE_SHUTDOWN_TIMEOUT')],
+      5000,
+    ),
+    handleExit: settle(problems, { option: 'handleExit', accepted: 'true, false', parse: boolean }, [{ value: options.handleExit }], true),
+    logLevel: settle(problems, { option: 'logLevel', accepted: LOG_LEVELS.join(', '), parse: oneOf(LOG_LEVELS) }, [{ value: options.logLevel }, fromEnv(env, 'OTEL_LOG_LEVEL')], 'warn'),
+    http: resolveToggle(problems, 'http', options.http),
+    queues: resolveToggle(problems, 'queues', options.queues),
+    strict,
+    problems: problems.list,
   };
-  if (problems.list.length) throw new AgentraceConfigError(problems.list);
+  if (strict && problems.bare.length) throw new AgentraceConfigError(problems.bare);
   return config;
 }

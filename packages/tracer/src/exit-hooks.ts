@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { reporter } from './report.js';
 
 /** Resolves after `fn` settles or `ms` pass, whichever comes first; never rejects. */
 export function within(ms: number, fn: () => Promise<void>): Promise<'done' | 'timeout'> {
@@ -12,7 +12,7 @@ export function within(ms: number, fn: () => Promise<void>): Promise<'done' | 't
       },
       (error: unknown) => {
         clearTimeout(timer);
-        diag.error('agentrace: final export failed', error);
+        reporter.error('final export failed', error);
         resolve('done');
       },
     );
@@ -57,7 +57,7 @@ export function installExitHooks(actions: ExitActions, timeoutMs: number): () =>
     startedAt ??= Date.now();
     // A dead or slow endpoint must not hold the process: past the bound, finish the exit.
     const timer = setTimeout(() => {
-      diag.warn(`agentrace: final export still running after ${timeoutMs} ms; exiting without it`);
+      reporter.warn(`final export still running after ${timeoutMs} ms; exiting without it`);
       process.exit();
     }, remaining());
     void actions.shutdown().finally(() => clearTimeout(timer));

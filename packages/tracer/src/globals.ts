@@ -1,21 +1,17 @@
-import { context, propagation, trace, type TracerProvider } from '@opentelemetry/api';
+import { registerGlobals } from '@agentrace/core';
+import type { TracerProvider } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { createPropagator } from './propagation.js';
 
 /**
  * Registers the provider, the AsyncLocalStorage context manager and the W3C propagators as the
- * process-wide OpenTelemetry globals. Shared by `init` and the test kit so both run the same setup.
- * Returns a function that unregisters them again.
+ * process-wide OpenTelemetry globals (through `registerGlobals` of `@agentrace/core`, as the test kit
+ * does). Returns a function that unregisters what it registered.
  */
 export function installGlobals(provider: TracerProvider): () => void {
-  const contextManager = new AsyncLocalStorageContextManager().enable();
-  context.setGlobalContextManager(contextManager);
-  propagation.setGlobalPropagator(createPropagator());
-  trace.setGlobalTracerProvider(provider);
-  return () => {
-    trace.disable();
-    propagation.disable();
-    context.disable();
-    contextManager.disable();
-  };
+  return registerGlobals({
+    tracerProvider: provider,
+    contextManager: new AsyncLocalStorageContextManager(),
+    propagator: createPropagator(),
+  }).uninstall;
 }

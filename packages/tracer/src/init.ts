@@ -1,8 +1,8 @@
-import { diag, trace } from '@opentelemetry/api';
+import { trace } from '@opentelemetry/api';
 import { setGlobalErrorHandler } from '@opentelemetry/core';
+import { describeError } from '@agentrace/core';
 import { instrumentHttp } from '@agentrace/instrumentation-http';
 import { instrumentQueues } from '@agentrace/instrumentation-queue';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -13,15 +13,18 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { AccountingBatchProcessor } from './batch-processor.js';
-import { AgentraceConfigError, resolveConfig } from './config.js';
+import { AgentraceConfigError, isDiagnosticLogger, resolveConfig } from './config.js';
 import { ConsoleTraceProcessor } from './console-trace-processor.js';
 import { installDiagnostics, stderrLogger } from './diagnostics.js';
 import { installExitHooks, within } from './exit-hooks.js';
+import { OtlpHttpExporter } from './otlp-http-exporter.js';
 import { installGlobals } from './globals.js';
+import { details, reporter } from './report.js';
 import { ReportingExporter, reportedErrors } from './reporting-exporter.js';
-import { RunAttributesSpanProcessor } from './run-attributes-processor.js';
+import { RunAttributesSpanProcessor } from '@agentrace/core';
 import { postSpansSync } from './sync-export.js';
 import type { ExportStats, ResolvedConfig, TracerHandle, TracerOptions } from './types.js';
 
@@ -46,15 +49,30 @@ function buildSampler(config: ResolvedConfig): Sampler {
   }
 }
 
+function readTlsFiles(files: ResolvedConfig['tlsFiles']): { ca?: Buffer; cert?: Buffer; key?: Buffer } {
+  const out: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {};
+  for (const [k, path] of Object.entries(files) as [keyof typeof out, string][]) {
+    try {
+      out[k] = readFileSync(path);
+    } catch (error) {
+      reporter.warn(`could not read the TLS file ${path}; connecting without it`, error);
+    }
+  }
+  return out;
+}
+
 function buildProcessors(config: ResolvedConfig): { all: SpanProcessor[]; batches: AccountingBatchProcessor[] } {
   const all: SpanProcessor[] = [new RunAttributesSpanProcessor()];
   const batches: AccountingBatchProcessor[] = [];
   for (const choice of config.exporters) {
     if (choice === 'otlp') {
-      const exporter = new OTLPTraceExporter({
+      // Sends each batch once: the batch processor is the only retry layer.
+      const exporter = new OtlpHttpExporter({
         url: config.endpoint,
         headers: config.headers,
         timeoutMillis: config.batch.exportTimeoutMillis,
+        compression: config.compression,
+        tls: readTlsFiles(config.tlsFiles),
       });
       batches.push(
         new AccountingBatchProcessor(new ReportingExporter(exporter, config.endpoint), {
@@ -74,6 +92,23 @@ function buildProcessors(config: ResolvedConfig): { all: SpanProcessor[]; batche
     }
   }
   return { all, batches };
+}
+
+/** Resolved (and reported) by resolveConfig; the SDK's provider reads them again for a default it then discards. */
+const SAMPLER_ENV = ['OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG'];
+
+/**
+ * Runs `build` with `names` hidden from the environment, so an invalid value is not reported a second
+ * time by the SDK. Synchronous: nothing else can observe the change.
+ */
+function withoutEnv<T>(names: readonly string[], build: () => T): T {
+  const saved = names.filter((n) => process.env[n] !== undefined).map((n) => [n, process.env[n]!] as const);
+  for (const [n] of saved) delete process.env[n];
+  try {
+    return build();
+  } finally {
+    for (const [n, v] of saved) process.env[n] = v;
+  }
 }
 
 const NO_STATS: ExportStats = {
@@ -120,39 +155,40 @@ function disabledHandle(config: ResolvedConfig | undefined): TracerHandle {
  * Starts tracing for this process: a provider with the AsyncLocalStorage context manager, W3C
  * trace-context and baggage propagation, batched OTLP/HTTP export (to a local Jaeger by default) and
  * the HTTP and queue instrumentations. Options override the `OTEL_*` environment variables, which
- * override the defaults. Never throws (unless `strict`): invalid options are reported once and give
- * a handle that traces nothing. A second call returns the first handle.
+ * override the defaults. Never throws (unless `strict`): each invalid value is reported once and
+ * replaced by its default, and everything else applies. A second call returns the first handle.
  */
 export function init(options: TracerOptions = {}): TracerHandle {
   if (current) {
-    diag.warn('agentrace: init() was called again; the first configuration stays in force and its handle is returned');
+    reporter.warn('init() was called again; the first configuration stays in force and its handle is returned');
     return current;
   }
   let config: ResolvedConfig;
   try {
     config = resolveConfig(options);
   } catch (error) {
-    if (options?.strict) throw error;
-    const message = error instanceof AgentraceConfigError ? error.message : `agentrace: ${String(error)}`;
-    const logger = options && typeof options.logger?.error === 'function' ? options.logger : stderrLogger;
+    // Invalid values only throw with strict, which asked for it.
+    if (error instanceof AgentraceConfigError) throw error;
+    // Options that cannot even be read (a hostile object): report, and trace nothing.
     try {
-      logger.error(message);
+      stderrLogger.error(`could not read the options, tracing is off: ${describeError(error)}`);
     } catch {
-      /* a broken logger must not break the agent */
+      /* a broken stderr must not break the agent */
     }
     current = disabledHandle(undefined);
     return current;
   }
-  installDiagnostics(options.logger ?? stderrLogger, config.logLevel);
+  installDiagnostics(isDiagnosticLogger(options?.logger) ? options.logger : stderrLogger, config.logLevel);
+  for (const problem of config.problems) reporter.warn(problem);
   if (config.disabled) {
-    diag.info('agentrace: tracing is disabled (OTEL_SDK_DISABLED or disabled: true)');
+    details.info('tracing is disabled (OTEL_SDK_DISABLED or disabled: true)');
     current = disabledHandle(config);
     return current;
   }
 
   setGlobalErrorHandler((error) => {
     if (typeof error === 'object' && error !== null && reportedErrors.has(error)) return;
-    diag.error('agentrace: OpenTelemetry SDK error:', error);
+    reporter.error('OpenTelemetry SDK error', error);
   });
 
   const resource = defaultResource().merge(
@@ -165,11 +201,7 @@ export function init(options: TracerOptions = {}): TracerHandle {
     }),
   );
   const processors = buildProcessors(config);
-  const provider = new NodeTracerProvider({
-    resource,
-    sampler: buildSampler(config),
-    spanProcessors: processors.all,
-  });
+  const provider = withoutEnv(SAMPLER_ENV, () => new NodeTracerProvider({ resource, sampler: buildSampler(config), spanProcessors: processors.all }));
   const uninstallGlobals = installGlobals(provider);
   const disablers: (() => void)[] = [];
   // The export URL is ignored too, for exporters that do not suppress tracing while they export.
@@ -190,7 +222,7 @@ export function init(options: TracerOptions = {}): TracerHandle {
         // rejects with the list of its processors' errors.
         const errors: unknown[] = Array.isArray(error) ? error : [error];
         const unreported = errors.filter((e) => typeof e !== 'object' || e === null || !reportedErrors.has(e));
-        if (unreported.length) diag.error('agentrace: flush failed', ...unreported);
+        if (unreported.length) reporter.error('flush failed', unreported.length === 1 ? unreported[0] : unreported.map(describeError).join('; '));
       }
     },
     shutdown() {

@@ -1,9 +1,12 @@
-import { diag } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { reporter } from './report.js';
 
 /** Errors already explained to the user, so the SDK's global error handler does not repeat them. */
 export const reportedErrors = new WeakSet<object>();
+
+/** Longest part of an endpoint's answer quoted in a message. */
+const MAX_QUOTED_BODY = 200;
 
 /**
  * Wraps the OTLP exporter to turn a failed export into one sentence that says where the spans were
@@ -18,11 +21,7 @@ export class ReportingExporter implements SpanExporter {
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     this.inner.export(spans, (result) => {
       if (result.code !== ExportResultCode.SUCCESS) {
-        const cause = describeError(result.error);
-        diag.error(
-          `could not export ${spans.length} spans to ${this.endpoint} (${cause}); is Jaeger (or another OTLP receiver) running there? ` +
-            'Start one with `docker compose up -d` or `node scripts/services.mjs up jaeger`, or set OTEL_EXPORTER_OTLP_ENDPOINT.',
-        );
+        reporter.error(`could not export ${spans.length} spans to ${this.endpoint} (${describeFailure(result.error)}); ${advice(result.error)}`);
         if (result.error) reportedErrors.add(result.error);
       }
       resultCallback(result);
@@ -38,10 +37,28 @@ export class ReportingExporter implements SpanExporter {
   }
 }
 
-function describeError(error: unknown): string {
+type Failure = { code?: unknown; message?: unknown; data?: unknown; cause?: { code?: unknown } } | undefined;
+
+function describeFailure(error: unknown): string {
   if (!error) return 'no reason given';
-  const e = error as { code?: unknown; message?: unknown; cause?: { code?: unknown } };
+  const e = error as NonNullable<Failure>;
   const code = e.code ?? e.cause?.code;
   const message = typeof e.message === 'string' ? e.message : String(error);
-  return code && !message.includes(String(code)) ? `${String(code)}: ${message}` : message;
+  const body = typeof e.data === 'string' && e.data.trim() ? `: ${e.data.trim().slice(0, MAX_QUOTED_BODY)}` : '';
+  return (code !== undefined && !message.includes(String(code)) ? `${String(code)}: ${message}` : message) + body;
+}
+
+/** What to check: the receiver when nothing answered, the request when it answered no. */
+function advice(error: unknown): string {
+  const status = (error as Failure)?.code;
+  if (typeof status === 'number') {
+    if (status === 401 || status === 403) return 'check the headers the endpoint expects (headers, OTEL_EXPORTER_OTLP_HEADERS).';
+    if (status === 413) return 'the spans are sent again in smaller requests.';
+    if (status === 408 || status === 429 || status >= 500) return 'the endpoint is busy or failing; the spans are sent again after a backoff.';
+    return 'check that the endpoint is an OTLP/HTTP traces URL that takes JSON; these spans are dropped.';
+  }
+  return (
+    'is Jaeger (or another OTLP receiver) running there? ' +
+    'Start one with `docker compose up -d` or `node scripts/services.mjs up jaeger`, or set OTEL_EXPORTER_OTLP_ENDPOINT.'
+  );
 }

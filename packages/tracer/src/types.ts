@@ -18,6 +18,9 @@ export type SamplerName =
   | 'parentbased_always_off'
   | 'parentbased_traceidratio';
 
+/** Compression of export requests, as in `OTEL_EXPORTER_OTLP_COMPRESSION`. */
+export type Compression = 'gzip' | 'none';
+
 /** Diagnostic levels, as in `OTEL_LOG_LEVEL`. */
 export type LogLevel = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
 
@@ -87,7 +90,7 @@ export interface ExportStats {
   limited: { attributes: number; events: number; links: number };
   /** Consecutive failed exports (0 when the last one succeeded); retries back off while it grows. */
   consecutiveFailures: number;
-  /** Failed export requests since start (each after the exporter's own retries). */
+  /** Failed export requests since start (one per request: the OTLP exporter does not retry on its own). */
   failedExports: number;
 }
 
@@ -118,6 +121,11 @@ export interface TracerOptions {
   endpoint?: string;
   /** Headers sent with each export. Default: `OTEL_EXPORTER_OTLP_HEADERS` overlaid with `OTEL_EXPORTER_OTLP_TRACES_HEADERS`. */
   headers?: Record<string, string>;
+  /**
+   * Compression of OTLP export requests. Default: `OTEL_EXPORTER_OTLP_TRACES_COMPRESSION`, else
+   * `OTEL_EXPORTER_OTLP_COMPRESSION`, else `'none'`.
+   */
+  compression?: Compression;
   /** Where spans go; several at once with an array. Default: `OTEL_TRACES_EXPORTER` (comma list), else `'otlp'`. */
   exporter?: ExporterChoice | readonly ExporterChoice[];
   /** The sampler, by name or instance. Default: `OTEL_TRACES_SAMPLER`, else `'parentbased_always_on'`. */
@@ -142,13 +150,17 @@ export interface TracerOptions {
   http?: boolean | HttpInstrumentationOptions;
   /** Queue-client spans (BullMQ, RabbitMQ): `false` to turn off, or options. Default: on. */
   queues?: boolean | QueueInstrumentationOptions;
-  /** Throw an `AgentraceConfigError` on invalid options instead of reporting it and tracing nothing. Default false. */
+  /**
+   * Make `init` throw an `AgentraceConfigError` listing every invalid option or environment value,
+   * instead of reporting each once and using its default. Default: `AGENTRACE_STRICT_CONFIG` is
+   * `true`, else false.
+   */
   strict?: boolean;
 }
 
 /** What {@link init} returns. */
 export interface TracerHandle {
-  /** False when tracing is off: disabled, or the options were invalid. */
+  /** False when tracing is off: disabled, or the options could not be read at all. */
   readonly enabled: boolean;
   /** The registered provider (a no-op one when not enabled). */
   readonly provider: TracerProvider;
@@ -173,6 +185,12 @@ export interface ResolvedConfig {
   resourceAttributes: Attributes;
   endpoint: string;
   headers: Record<string, string>;
+  compression: Compression;
+  /**
+   * Paths of the TLS files for an https endpoint, from `OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE`,
+   * `..._CLIENT_CERTIFICATE` and `..._CLIENT_KEY`: the CA to trust, and the client certificate and key.
+   */
+  tlsFiles: { ca?: string; cert?: string; key?: string };
   exporters: ExporterChoice[];
   sampler: SamplerName | Sampler;
   samplerArg: number;
@@ -184,4 +202,7 @@ export interface ResolvedConfig {
   logLevel: LogLevel;
   http: false | HttpInstrumentationOptions;
   queues: false | QueueInstrumentationOptions;
+  strict: boolean;
+  /** Each invalid value given, with what was used instead (reported once by `init`); empty when all were valid. */
+  problems: readonly string[];
 }

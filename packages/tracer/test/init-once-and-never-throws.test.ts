@@ -50,19 +50,22 @@ describe('init', () => {
     span.end();
   });
 
-  it('reports invalid options once through the logger and traces nothing, without throwing', () => {
+  it('reports an invalid option once through the logger, uses its default and traces, without throwing', () => {
     const { lines, logger } = recordingLogger();
-    handle = init({ sampler: 'sometimes' as never, logger });
-    expect(handle.enabled).toBe(false);
+    handle = init({ sampler: 'sometimes' as never, logger, exporter: 'none', handleExit: false, http: false, queues: false });
+    expect(handle.enabled).toBe(true);
+    expect(handle.config?.sampler).toBe('parentbased_always_on');
     expect(lines).toHaveLength(1);
-    expect(lines[0]!.level).toBe('error');
+    expect(lines[0]!.level).toBe('warn');
     expect(lines[0]!.message).toContain('sampler is "sometimes"; accepted: always_on');
+    expect(lines[0]!.message).toContain('using "parentbased_always_on" (the default) instead');
     expect(lines[0]!.message).not.toMatch(/\n\s+at /); // no stack trace
-    expect(trace.getTracer('t').startSpan('x').isRecording()).toBe(false);
+    expect(trace.getTracer('t').startSpan('x').isRecording()).toBe(true);
   });
 
-  it('throws the same message with strict: true', () => {
+  it('throws the problem instead with strict: true, and starts nothing', () => {
     expect(() => init({ sampler: 'sometimes' as never, strict: true })).toThrow(/sampler is "sometimes"/);
+    expect(trace.getTracer('t').startSpan('x').isRecording()).toBe(false);
   });
 
   it('is a no-op with OTEL_SDK_DISABLED=true', async () => {

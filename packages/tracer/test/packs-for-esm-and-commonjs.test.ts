@@ -2,16 +2,14 @@
 // project, which both type-check against the shipped declarations and run `init`, and both preload
 // `@agentrace/tracer/register` with no code change.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { npmInstallTarballs, packWorkspacePackages, withWorkspaceDependencies } from '../../../scripts/pack-workspace.js';
 
-const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-const packed = ['tracer', 'decorators', 'instrumentation-http', 'instrumentation-queue'];
 let scratch: string;
 
 function run(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}): string {
@@ -25,12 +23,9 @@ handle.shutdown().then(() => console.log('init ok', handle.enabled));
 
 beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), 'agentrace-pack-'));
-  const tarballs = join(scratch, 'tarballs');
-  mkdirSync(tarballs);
-  for (const name of packed) run('pnpm', ['pack', '--pack-destination', tarballs], join(repo, 'packages', name));
-  writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true }));
-  const files = readdirSync(tarballs).map((f) => join(tarballs, f));
-  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...files], scratch);
+  // The tracer and every workspace package it needs, built and packed; npm resolves them to these tarballs.
+  const packed = packWorkspacePackages(withWorkspaceDependencies('@agentrace/tracer'), join(scratch, 'tarballs'));
+  npmInstallTarballs(scratch, packed, ['@agentrace/tracer']);
   for (const [dir, type, file] of [['esm', 'module', 'main.mts'], ['cjs', 'commonjs', 'main.cts']] as const) {
     mkdirSync(join(scratch, dir));
     writeFileSync(join(scratch, dir, 'package.json'), JSON.stringify({ type }));

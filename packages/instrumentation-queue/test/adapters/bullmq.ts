@@ -1,0 +1,78 @@
+import { createRequire } from 'node:module';
+import { instrumentBullMQ } from '@agentrace/instrumentation-queue';
+import type * as BullMQ from 'bullmq';
+import { redisConnection } from '../utils/brokers.js';
+import { inWorkerBoot, uniqueName } from '../utils/runs.js';
+import type { ClientLibrary, ClientSession, ClientTestAdapter, SessionOptions } from './types.js';
+
+const require = createRequire(import.meta.url);
+/** One prefix for every test queue, so both processes of the cross-process test find the same keys. */
+const PREFIX = 'agentrace-test-clients';
+const TEN_MB_STRINGS: Record<string, string> = {
+  '10 MB ASCII string': 'spread into 10 million keys by BullMQ itself',
+  '10 MB string of emoji (surrogate pairs)': 'spread into 5 million keys by BullMQ itself',
+  '10 MB string of quotes, backslashes and control characters': 'spread into 10 million keys by BullMQ itself',
+  'boxed 10 MB String': 'spread into 10 million keys by BullMQ itself',
+};
+
+export const adapter: ClientTestAdapter = {
+  recordsConcurrency: true,
+  crossProcess: true,
+
+  load: () => require('bullmq') as ClientLibrary,
+
+  patchedMethods(lib) {
+    const { Queue, Worker, FlowProducer } = lib as typeof BullMQ;
+    return [
+      [Queue.prototype, 'add'],
+      [Queue.prototype, 'addBulk'],
+      [Queue.prototype, 'upsertJobScheduler'],
+      [FlowProducer.prototype, 'add'],
+      [FlowProducer.prototype, 'addBulk'],
+      [Worker.prototype, 'processJob'],
+      [Worker.prototype, 'handleFailed'],
+    ];
+  },
+
+  async open(lib, { name = uniqueName('q'), concurrency = 1 }: SessionOptions = {}): Promise<ClientSession> {
+    const bullmq = lib as typeof BullMQ;
+    const connection = redisConnection();
+    const queue = new bullmq.Queue(name, { connection, prefix: PREFIX });
+    let worker: BullMQ.Worker | undefined;
+    return {
+      destination: name,
+      producerSpanName: `send ${name}`,
+      processSpanName: `process ${name}`,
+      async publish(payload) {
+        await queue.add('step', { payload });
+      },
+      async consume(handler) {
+        const w = inWorkerBoot(
+          () => new bullmq.Worker(name, async (job: BullMQ.Job<{ payload: string }>) => handler(job.data.payload), { connection, prefix: PREFIX, concurrency }),
+        );
+        w.on('error', () => {});
+        worker = w;
+        await w.waitUntilReady();
+      },
+      hostile: [
+        {
+          position: 'Queue.add job data',
+          skip: { 'sparse array of length 2^32-1': 'BullMQ writes it as JSON: a 20 GB string' },
+          send: (value) => queue.add('hostile', value),
+        },
+        { position: 'Queue.add job name', send: (value) => queue.add(value as string, {}) },
+        { position: 'Queue.add job options', skip: TEN_MB_STRINGS, send: (value) => queue.add('hostile', {}, value as BullMQ.JobsOptions) },
+      ],
+      async close() {
+        await worker?.close(true);
+        await queue.obliterate({ force: true });
+        await queue.close();
+      },
+    };
+  },
+
+  async explicitHandles(lib) {
+    const handles = [instrumentBullMQ(lib), instrumentBullMQ(lib)];
+    return { handles, close: async () => {} };
+  },
+};

@@ -1,0 +1,55 @@
+// For every registered client: 1,000 messages from 1,000 concurrent runs, consumed 16 at a time by a
+// consumer started at boot. Every process span must sit under its own run's producer span (or its own
+// run's span, for in-process queues), none orphaned or crossed, and every handler must see its own run.
+import { setupTracing, type TestTracing } from '@agentrace/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ClientSession } from './adapters/types.js';
+import { expectEachMessageInItsOwnRun } from './utils/assert-runs.js';
+import { type LoadedClient, loadClient, QUEUE_CLIENTS } from './utils/clients.js';
+import { byName, currentRunId, inRun, waitFor } from './utils/runs.js';
+
+const RUNS = 1000;
+const CONCURRENCY = 16;
+let tracing: TestTracing;
+
+beforeAll(() => {
+  tracing = setupTracing();
+});
+afterAll(async () => {
+  await tracing.shutdown();
+});
+beforeEach(() => tracing.reset());
+
+for (const client of QUEUE_CLIENTS) {
+  describe(client.optionKey, () => {
+    let loaded: LoadedClient;
+    let session: ClientSession | undefined;
+
+    beforeAll(async () => {
+      loaded = await loadClient(client);
+    });
+    afterAll(async () => {
+      await session?.close();
+      loaded?.instrumentation.disable();
+    });
+
+    it(`keeps 1,000 messages from 1,000 concurrent runs each in its own trace, consumed ${CONCURRENCY} at a time`, async () => {
+      session = await loaded.adapter.open(loaded.lib, { concurrency: CONCURRENCY });
+      const s = session;
+      const seen = new Map<string, string | undefined>();
+      await s.consume(async (payload) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        seen.set(payload, currentRunId());
+      });
+      await Promise.all(Array.from({ length: RUNS }, (_, i) => inRun(`r${i}`, () => s.publish(`r${i}`))));
+      await waitFor('every message processed', () => seen.size === RUNS, 50_000);
+      await waitFor('every process span ended', () => byName(tracing.spans(), s.processSpanName).length === RUNS);
+      expectEachMessageInItsOwnRun(tracing, RUNS, s.producerSpanName, s.processSpanName, seen);
+      if (loaded.adapter.recordsConcurrency) {
+        const processes = byName(tracing.spans(), s.processSpanName);
+        expect(Math.max(...processes.map((span) => Number(span.attributes['agentrace.consumer.in_flight'])))).toBeGreaterThan(1);
+        expect(processes.every((span) => span.attributes['agentrace.consumer.concurrency'] === CONCURRENCY)).toBe(true);
+      }
+    });
+  });
+}

@@ -1,0 +1,100 @@
+// For every registered client, every value of the shared hostile corpus in every place of a library
+// call where a caller's value passes through the instrumentation (job data, name and options; message
+// content, options, headers and ids; the task value of an in-process queue): the call gives the caller
+// what it gives without agentrace (same value or same failure, never an error of ours), and every span
+// it started has ended.
+import { hostileValues, setupTracing, type TestTracing } from '@agentrace/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ClientSession } from './adapters/types.js';
+import { type LoadedClient, loadClient, QUEUE_CLIENTS } from './utils/clients.js';
+
+type Outcome = { kind: 'return' | 'throw' | 'resolve' | 'reject'; value: unknown };
+
+async function outcomeOf(send: () => unknown): Promise<Outcome> {
+  let result: unknown;
+  try {
+    result = send();
+  } catch (error) {
+    return { kind: 'throw', value: error };
+  }
+  if (!(result instanceof Promise)) return { kind: 'return', value: result };
+  try {
+    return { kind: 'resolve', value: await result };
+  } catch (error) {
+    return { kind: 'reject', value: error };
+  }
+}
+
+function messageOf(error: unknown): string {
+  try {
+    return error instanceof Error ? `${error.constructor.name}: ${error.message}` : String(error);
+  } catch {
+    return 'unreadable';
+  }
+}
+
+/** Same kind; for a failure the same object or an error of the same class and message (made afresh); for a value the same primitive or elements. */
+function expectSameOutcome(actual: Outcome, expected: Outcome): void {
+  expect(actual.kind, messageOf(actual.value)).toBe(expected.kind);
+  if (Object.is(actual.value, expected.value)) return;
+  if (actual.kind === 'throw' || actual.kind === 'reject') {
+    expect(messageOf(actual.value)).toBe(messageOf(expected.value));
+  } else if (Array.isArray(actual.value) && Array.isArray(expected.value)) {
+    expect(actual.value.length).toBe(expected.value.length);
+    actual.value.forEach((v, i) => expect(Object.is(v, expected.value && (expected.value as unknown[])[i])).toBe(true));
+  } else if (typeof expected.value !== 'object' && typeof expected.value !== 'function') {
+    expect(Object.is(actual.value, expected.value)).toBe(true);
+  }
+  // Objects made by the library on each call (a BullMQ Job) are not comparable by identity.
+}
+
+let tracing: TestTracing;
+beforeAll(() => {
+  tracing = setupTracing();
+});
+afterAll(async () => {
+  await tracing.shutdown();
+});
+beforeEach(() => tracing.reset());
+
+for (const client of QUEUE_CLIENTS) {
+  describe(client.optionKey, () => {
+    let loaded: LoadedClient;
+    let session: ClientSession;
+    // Collected now: vitest needs the test names before the sessions exist.
+    const positions = new Map<string, ClientSession['hostile'][number]>();
+
+    beforeAll(async () => {
+      loaded = await loadClient(client);
+      session = await loaded.adapter.open(loaded.lib);
+      for (const position of session.hostile) positions.set(position.position, position);
+    });
+    afterAll(async () => {
+      await session?.close();
+      loaded?.instrumentation.disable();
+    });
+
+    it('has hostile positions', () => {
+      expect(positions.size).toBeGreaterThan(0);
+    });
+
+    describe.each(hostileValues().map((hostile) => [hostile.name, hostile] as const))('%s', (_name, hostile) => {
+      it('gives the caller what the library gives without agentrace, in every position', async () => {
+        for (const position of positions.values()) {
+          if (position.skip?.[hostile.name]) continue;
+          loaded.instrumentation.disable();
+          const expected = await outcomeOf(() => position.send(hostile.make()));
+          loaded.instrumentation.enable();
+          tracing.reset();
+          const actual = await outcomeOf(() => position.send(hostile.make()));
+          try {
+            expectSameOutcome(actual, expected);
+            expect(tracing.openSpans().map((s) => s.name), 'spans left open').toEqual([]);
+          } catch (error) {
+            throw new Error(`${position.position}: ${(error as Error).message}`, { cause: error });
+          }
+        }
+      });
+    });
+  });
+}
