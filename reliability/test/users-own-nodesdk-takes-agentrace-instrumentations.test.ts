@@ -32,7 +32,7 @@ it('decorated code, an HTTP call and a RabbitMQ message are one trace in Jaeger'
   expect(tree.roots).toHaveLength(1);
   const spans = flatten(tree.roots);
   const byKind = (kind: string) => spans.filter((s) => s.kind === kind).map((s) => s.name);
-  expect(tree.roots[0]!.name).toBe('handle upgrade');
+  expect(tree.roots[0]!.name).toBe('invoke_agent handle upgrade');
   expect(byKind('CLIENT')).toHaveLength(1);
   expect(byKind('SERVER')).toHaveLength(1);
   expect(byKind('PRODUCER')).toHaveLength(1);

@@ -7,11 +7,15 @@ export {
   scopeOf,
   deriveScope,
   enterScope,
+  isInEndedRun,
+  detachedContext,
+  detached,
   setBaggageAllowlist,
   getBaggageAllowlist,
   DEFAULT_BAGGAGE_ALLOWLIST,
   type RunInfo,
   type RunScope,
+  type RunLifetime,
 } from './run-context.js';
 export {
   serializeValue,
@@ -44,6 +48,7 @@ export { redactException, type RedactedException } from './redact-error.js';
 export { sanitizeAttributes } from './sanitize-attributes.js';
 export { errorType, isAbortError, isTimeoutError, recordFailure } from './errors.js';
 export { isThenable, whenSettled } from './thenable.js';
+export { contextCarrier, withContextCarrier } from './carrier.js';
 export { createReporter, describeError, type Reporter } from './diagnostics.js';
 export { RunAttributesSpanProcessor, type AttributeSettable } from './run-attributes-processor.js';
 export { registerGlobals, type GlobalsToRegister, type RegisteredGlobals } from './globals.js';

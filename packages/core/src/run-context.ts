@@ -1,4 +1,4 @@
-import { context, createContextKey, propagation, type Attributes, type AttributeValue, type Baggage, type Context } from '@opentelemetry/api';
+import { context, createContextKey, propagation, trace, type Attributes, type AttributeValue, type Baggage, type Context } from '@opentelemetry/api';
 import { ATTR_CORRELATION_ID, ATTR_GEN_AI_AGENT_NAME } from './semconv.js';
 
 /** Run attributes that travel in baggage by default (and are read back from incoming baggage). */
@@ -34,6 +34,17 @@ export interface RunScope {
   readonly agentName: string | undefined;
   /** correlation id + run attributes + agent name: what `getRunAttributes` returns. */
   readonly attributes: Readonly<Attributes>;
+  /** The run this scope belongs to, shared by every scope derived inside it; absent for scopes rebuilt from baggage. */
+  readonly run: RunLifetime | undefined;
+}
+
+/**
+ * One run's lifetime: the only mutable part of a scope. A run marks it ended when its span ends, so a
+ * run started later from a context captured inside it (a loop or listener created by the run) can
+ * tell that its parent run is over.
+ */
+export interface RunLifetime {
+  ended: boolean;
 }
 
 /** The run visible from the active context, as `currentRun()` returns it. */
@@ -50,7 +61,12 @@ const SCOPE_KEY = createContextKey('agentrace.run-scope');
 const EMPTY: Readonly<Attributes> = Object.freeze({});
 const fromBaggageCache = new WeakMap<Baggage, { scope: RunScope | undefined; allowlist: ReadonlySet<string> }>();
 
-function makeScope(correlationId: string | undefined, runAttributes: Attributes, agentName: string | undefined): RunScope {
+function makeScope(
+  correlationId: string | undefined,
+  runAttributes: Attributes,
+  agentName: string | undefined,
+  run: RunLifetime | undefined,
+): RunScope {
   const attributes: Attributes = { ...runAttributes };
   if (correlationId !== undefined) attributes[ATTR_CORRELATION_ID] = correlationId;
   if (agentName !== undefined) attributes[ATTR_GEN_AI_AGENT_NAME] = agentName;
@@ -59,6 +75,7 @@ function makeScope(correlationId: string | undefined, runAttributes: Attributes,
     runAttributes: Object.freeze(runAttributes),
     agentName,
     attributes: Object.freeze(attributes),
+    run,
   });
 }
 
@@ -78,7 +95,7 @@ function scopeFromBaggage(bag: Baggage): RunScope | undefined {
       any = true;
     }
   }
-  const scope = any ? makeScope(id, runAttributes, undefined) : undefined;
+  const scope = any ? makeScope(id, runAttributes, undefined, undefined) : undefined;
   fromBaggageCache.set(bag, { scope, allowlist: baggageAllowlist });
   return scope;
 }
@@ -114,13 +131,15 @@ function isAttributeValue(value: unknown): value is AttributeValue {
 
 /**
  * A child scope of `parent` with the given changes, or `parent` itself when nothing changes (the
- * common case for steps, which must stay allocation-free).
+ * common case for steps, which must stay allocation-free). `run` starts a new run lifetime: always a
+ * new scope.
  */
 export function deriveScope(
   parent: RunScope | undefined,
   correlationId: string | undefined,
   runAttributes: Attributes | undefined,
   agentName: string | undefined,
+  run?: RunLifetime,
 ): RunScope | undefined {
   const id = correlationId ?? parent?.correlationId;
   const name = agentName ?? parent?.agentName;
@@ -138,8 +157,32 @@ export function deriveScope(
       }
     }
   }
-  if (!changed) return parent;
-  return makeScope(id, merged ?? (inherited === EMPTY ? {} : inherited), name);
+  if (!changed && run === undefined) return parent;
+  return makeScope(id, merged ?? (inherited === EMPTY ? {} : inherited), name, run ?? parent?.run);
+}
+
+/** Whether `ctx` belongs to a run that has ended (a loop or listener created inside it, running on). */
+export function isInEndedRun(ctx: Context): boolean {
+  const scope = ctx.getValue(SCOPE_KEY) as RunScope | undefined;
+  return scope?.run?.ended === true;
+}
+
+/**
+ * `ctx` without any run: no active span, no baggage, no run scope; other values (a suppressed-tracing
+ * flag, the user's own keys) are kept. What a loop, poller or long-lived client started inside a run
+ * should run in, so the runs it starts later are not children of the run that created it.
+ */
+export function detachedContext(ctx: Context): Context {
+  return propagation.deleteBaggage(trace.deleteSpan(ctx.deleteValue(SCOPE_KEY)));
+}
+
+/**
+ * Runs `fn` outside any run (see `detachedContext`) and returns what it returns. Start background
+ * loops, pollers, subscribers and long-lived clients inside it when they may be created lazily by
+ * whichever run comes first: their callbacks then start runs of their own instead of joining that one.
+ */
+export function detached<T>(fn: () => T): T {
+  return context.with(detachedContext(context.active()), fn);
 }
 
 /**

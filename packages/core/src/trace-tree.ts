@@ -84,6 +84,12 @@ export interface FormatTraceTreeOptions {
   maxValueLength?: number;
   /** ANSI colours (error in red, details dimmed); default false. */
   color?: boolean;
+  /**
+   * Spans printed before (span id → name), for spans that start after their parent ended and so
+   * arrive after it was printed: such a span is printed under its parent's name, marked late, not as
+   * an orphan. Default: none.
+   */
+  printedParents?: ReadonlyMap<string, string>;
 }
 
 /** The keys printed by default: what tells one span of an agent from another at a glance. */
@@ -255,9 +261,11 @@ export function buildTraceTrees(spans: readonly FinishedSpanLike[]): TraceTree[]
 const ANSI = { red: '\u001b[31m', green: '\u001b[32m', dim: '\u001b[2m', bold: '\u001b[1m', reset: '\u001b[0m' };
 
 interface Printer {
-  options: Required<Omit<FormatTraceTreeOptions, 'attributes'>>;
+  options: Required<Omit<FormatTraceTreeOptions, 'attributes' | 'printedParents'>>;
   keys: readonly string[] | 'all';
   multiService: boolean;
+  /** Roots whose parent was printed before: marked late, not orphan. */
+  late: Set<TraceTreeNode>;
   paint(style: keyof typeof ANSI, text: string): string;
 }
 
@@ -319,7 +327,9 @@ function spanLine(node: TraceTreeNode, parent: TraceTreeNode | undefined, printe
     printer.keys !== 'all' && parent !== undefined && INHERITED_ATTRIBUTES.has(key) && sameValue(parent.attributes[key], value),
   );
   if (attributes) parts.push(attributes);
-  if (!parent && node.parentSpanId !== undefined) {
+  if (!parent && node.parentSpanId !== undefined && printer.late.has(node)) {
+    parts.push(paint('dim', '(late: started after its parent ended)'));
+  } else if (!parent && node.parentSpanId !== undefined) {
     parts.push(paint('red', node.parentIsRemote ? `(remote parent ${node.parentSpanId})` : `(orphan: parent ${node.parentSpanId} not in trace)`));
   }
   return parts.join('  ');
@@ -379,6 +389,7 @@ export function formatTraceTree(tree: TraceTree, options: FormatTraceTreeOptions
   const services = new Set<string>();
   collectServices(tree.roots, services);
   const color = options.color ?? false;
+  const paint: Printer['paint'] = color ? (style, text) => `${ANSI[style]}${text}${ANSI.reset}` : (_style, text) => text;
   const printer: Printer = {
     options: {
       durations: options.durations ?? true,
@@ -392,10 +403,21 @@ export function formatTraceTree(tree: TraceTree, options: FormatTraceTreeOptions
     },
     keys: options.attributes === 'none' ? [] : options.attributes ?? DEFAULT_ATTRIBUTES,
     multiService: services.size > 1,
-    paint: color ? (style, text) => `${ANSI[style]}${text}${ANSI.reset}` : (_style, text) => text,
+    late: new Set(),
+    paint,
   };
   const out: string[] = [];
-  for (const root of tree.roots) printNode(root, undefined, '', '', printer, out);
+  for (const root of tree.roots) {
+    const parentName = root.parentSpanId === undefined ? undefined : options.printedParents?.get(root.parentSpanId);
+    if (parentName === undefined) {
+      printNode(root, undefined, '', '', printer, out);
+      continue;
+    }
+    // Its parent was printed with the rest of the trace before this span ended: name it again here.
+    printer.late.add(root);
+    out.push(`${paint('bold', parentName)}  ${paint('dim', `(printed above, ${root.parentSpanId})`)}`);
+    printNode(root, undefined, '', '└─ ', printer, out);
+  }
   if (out.length === 0) out.push('(no spans)');
   return out.join('\n');
 }

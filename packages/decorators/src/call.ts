@@ -166,6 +166,8 @@ export class Call implements OpenSpan {
 
   private finish(): void {
     this.ended = true;
+    // Only the run's own call ends its lifetime; its steps share the scope's lifetime object.
+    if (this.spec.operation === 'run' && this.scope?.run !== undefined) this.scope.run.ended = true;
     if (this.recording) {
       if (this.cancelled) this.span.setStatus({ code: SpanStatusCode.ERROR, message: 'cancelled' });
       if (this.streaming) this.span.setAttribute(ATTR_STREAM_CHUNKS, this.chunks);

@@ -1,7 +1,9 @@
 export { agent, run, step, tool, type TracingClassDecorator, type TracingMethodDecorator } from './decorators.js';
 export { traced, withSpan } from './traced.js';
-export { getRunAttributes, correlationId, currentRun, withRunAttributes, type RunInfo } from '@agentrace/core';
+export { getRunAttributes, correlationId, currentRun, withRunAttributes, detached, type RunInfo } from '@agentrace/core';
 export { configureDecorators } from './config.js';
+export { createSharedWork, type SharedWork } from './shared-work.js';
+export { contextCarrier, withContextCarrier } from '@agentrace/core';
 export { openSpanCount } from './open-spans.js';
 export { createRedactor, redactValue, type Redactor, type RedactOptions, type RedactFunction } from '@agentrace/core';
 export {

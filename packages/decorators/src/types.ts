@@ -52,6 +52,12 @@ export interface RunOptions extends TraceOptions {
   correlationId?: string | ((...args: any[]) => string | undefined);
   /** `gen_ai.conversation.id` from the arguments (becomes a run attribute). Default: none. */
   conversationId?: (...args: any[]) => string | undefined;
+  /**
+   * Always start a new trace, with its own correlation id, linked to the span that was active: for
+   * consumers and loops whose every message is a run of its own. Default: false (a run nests under the
+   * active run, except under a run that has ended, where it starts a new trace anyway).
+   */
+  newTrace?: boolean;
 }
 
 /** Options of `@tool` (and `traced` with `type: 'tool'`). */

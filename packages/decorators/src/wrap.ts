@@ -1,8 +1,16 @@
-import { context, SpanKind, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { context, SpanKind, trace, type Attributes, type Context, type Link, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
 import { Call } from './call.js';
 import { sanitizeAttributes } from '@agentrace/core';
 import { captureInputs } from './capture-site.js';
-import { deriveScope, enterScope, generateCorrelationId, scopeOf, type RunScope } from '@agentrace/core';
+import {
+  deriveScope,
+  detachedContext,
+  enterScope,
+  generateCorrelationId,
+  isInEndedRun,
+  scopeOf,
+  type RunScope,
+} from '@agentrace/core';
 import { agentOf, defaultAgentOf } from './agent-registry.js';
 import type { AgentInfo, Spec } from './internal-types.js';
 import { safeCall, reporter } from './report.js';
@@ -40,7 +48,8 @@ function untracedHost(): Parameters<typeof callWithRetry>[2] {
   return { tracer: undefined, ctx: context.active(), parentSpan: undefined, spanName: '', attributes: {}, signal: undefined };
 }
 
-function runCorrelationId(spec: Spec, args: unknown[], parent: RunScope | undefined): string {
+/** The run's own correlation id, from the option or the message, if it names one. */
+function explicitCorrelationId(spec: Spec, args: unknown[]): string | undefined {
   const option = spec.options.correlationId;
   if (typeof option === 'string' && option !== '') return option;
   if (typeof option === 'function') {
@@ -57,7 +66,7 @@ function runCorrelationId(spec: Spec, args: unknown[], parent: RunScope | undefi
       // A hostile getter or proxy on the message: fall back to inherited/generated, never throw into the agent.
     }
   }
-  return parent?.correlationId ?? generateCorrelationId();
+  return undefined;
 }
 
 function runAttributesOf(spec: Spec, args: unknown[]): Attributes | undefined {
@@ -144,24 +153,57 @@ function invoke(spec: Spec, tracer: Tracer, self: unknown, args: unknown[]): unk
   }
 }
 
+/** Span options of a run that starts a new trace: a root, linked to the span that was active, if any. */
+function newTraceOptions(spec: Spec, activeCtx: Context): SpanOptions {
+  const active = trace.getSpanContext(activeCtx);
+  const links: Link[] | undefined = active !== undefined && trace.isSpanContextValid(active) ? [{ context: active }] : undefined;
+  return { kind: SpanKind.INTERNAL, attributes: spec.startAttributes, root: true, links };
+}
+
+function reportEndedParent(spec: Spec, activeCtx: Context): void {
+  const previous = scopeOf(activeCtx)?.correlationId;
+  reporter.warnOnce(
+    'run-under-ended-run',
+    `run "${spec.functionName}" started in the context of run ${previous === undefined ? '' : `"${previous}" `}which has ended (a loop, timer or listener created inside that run); it starts a new trace with its own correlation id, linked to the old run. Start such loops with detached() from @agentrace/decorators, or give the run { newTrace: true }. Reported once.`,
+  );
+}
+
 /** Starts the span and everything the call needs; returns just the context when there is nothing to end. */
 function begin(spec: Spec, tracer: Tracer, self: unknown, args: unknown[]): Call | Context {
-  const parentCtx = context.active();
-  const parentScope = scopeOf(parentCtx);
+  const activeCtx = context.active();
   const agent = resolveAgent(spec, self);
   const isRun = spec.operation === 'run';
+  let parentCtx = activeCtx;
+  let spanOptions: SpanOptions | undefined;
+  let runId: string | undefined;
+  if (isRun) {
+    runId = explicitCorrelationId(spec, args);
+    const activeId = runId === undefined ? undefined : scopeOf(activeCtx)?.correlationId;
+    const ended = isInEndedRun(activeCtx);
+    // One trace holds one run: a run with an id of its own under another run, a consumer or loop that
+    // asked for it, or a run in the context of a run that has ended (a loop or listener it created)
+    // starts a new trace, linked to the span that was active.
+    if (ended || spec.options.newTrace === true || (activeId !== undefined && activeId !== runId)) {
+      if (ended && spec.options.newTrace !== true) reportEndedParent(spec, activeCtx);
+      parentCtx = detachedContext(activeCtx);
+      spanOptions = newTraceOptions(spec, activeCtx);
+    }
+  }
+  const parentScope = scopeOf(parentCtx);
   const scope = deriveScope(
     parentScope,
-    isRun ? runCorrelationId(spec, args, parentScope) : undefined,
+    isRun ? (runId ?? parentScope?.correlationId ?? generateCorrelationId()) : undefined,
     spec.options.runAttributes !== undefined || spec.options.conversationId !== undefined ? runAttributesOf(spec, args) : undefined,
     agent?.name,
+    isRun ? { ended: false } : undefined,
   );
   const ctx = scope === parentScope || scope === undefined ? parentCtx : enterScope(parentCtx, scope, parentScope);
   const spanName = spec.spanName ?? agent?.runSpanName ?? `invoke_agent ${spec.functionName}`;
-  const span = tracer.startSpan(spanName, { kind: SpanKind.INTERNAL, attributes: spec.startAttributes }, ctx);
+  const span = tracer.startSpan(spanName, spanOptions ?? { kind: SpanKind.INTERNAL, attributes: spec.startAttributes }, ctx);
   const spanCtx = trace.setSpan(ctx, span);
   const recording = span.isRecording();
-  if (!recording && spec.retry === undefined && (spec.shape === 'sync' || spec.shape === 'async')) return spanCtx;
+  // A run always gets a Call, recording or not: its end marks the run's lifetime ended.
+  if (!recording && !isRun && spec.retry === undefined && (spec.shape === 'sync' || spec.shape === 'async')) return spanCtx;
   const call = new Call(span, spanCtx, spec, self, args, recording, spanName, scope);
   if (recording) {
     if (scope !== undefined) span.setAttributes(scope.attributes);

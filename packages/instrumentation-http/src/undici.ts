@@ -1,4 +1,4 @@
-import { context, propagation, SpanKind, trace, type Attributes, type Context } from '@opentelemetry/api';
+import { propagation, SpanKind, trace, type Attributes, type Context } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import {
   ATTR_HTTP_REQUEST_METHOD,
@@ -8,7 +8,6 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
-import { AsyncResource, executionAsyncId } from 'node:async_hooks';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { declaredLength, finishClientSpan, newClientRecord, recordStatus, type ClientRecord } from './client-span.js';
 import { reporter } from './diagnostics.js';
@@ -18,6 +17,7 @@ import type { ResolvedHttpConfig } from './internal-types.js';
 import { ATTR_GEN_AI_REQUEST_MODEL } from './semconv.js';
 import { normalizeMethod, runAttributes, spanName, withCorrelationBaggage } from './span-common.js';
 import { targetOf } from './targets.js';
+import { keepUndiciCallerContext } from './undici-caller-context.js';
 import { splitAuthority } from './url-parts.js';
 
 /** What undici publishes of a request (the fields we read; undici 6 and 7 alike). */
@@ -51,39 +51,6 @@ function officialUndiciInstrumentation(): boolean {
   if (!Array.isArray(subscribers)) return false;
   for (const s of subscribers) if (typeof s === 'function' && s.name === 'bound onRequestCreated') return true;
   return false;
-}
-
-// Per Request class: Node's bundled undici and the npm one each have their own symbol.
-const handlerSymbols = new WeakMap<object, symbol | null>();
-
-/** undici keeps the dispatch handler under a `Symbol('handler')` on its Request. */
-function handlerOf(request: object): unknown {
-  const proto = Object.getPrototypeOf(request) as object | null;
-  if (proto === null) return undefined;
-  let symbol = handlerSymbols.get(proto);
-  if (symbol === undefined) {
-    symbol = Object.getOwnPropertySymbols(request).find((s) => s.description === 'handler') ?? null;
-    handlerSymbols.set(proto, symbol);
-  }
-  return symbol === null ? undefined : (request as unknown as Record<symbol, unknown>)[symbol];
-}
-
-const activeContext = (): Context => context.active();
-
-/**
- * The caller's context. undici publishes `undici:request:create` when the Request is made, and a
- * Pool or Agent with a connection limit queues requests and makes them later, from another
- * request's completion: the active context there belongs to someone else. undici's own handlers
- * (`request`, `stream`, `pipeline`) are AsyncResources made in the caller's context, so we read
- * the context in their scope. fetch's handler is a plain object: its default dispatcher does not queue.
- */
-function callerContext(request: object): Context {
-  const handler = handlerOf(request);
-  // Made in the same execution as its handler: the caller's context is already the active one.
-  if (handler instanceof AsyncResource && handler.triggerAsyncId() !== executionAsyncId()) {
-    return handler.runInAsyncScope(activeContext);
-  }
-  return context.active();
 }
 
 function hasHeader(headers: UndiciRequest['headers'], name: string): boolean {
@@ -137,15 +104,17 @@ function originParts(origin: string): { address: string; port: number } {
 
 /**
  * fetch and undici (`request`, `stream`, `fetch`, Pool/Agent/Client), Node's bundled copy and the
- * npm one, through the diagnostics channels undici publishes: no patching, no loader hook, the
- * same in ESM and CommonJS. The span ends with the last body byte (`undici:request:trailers`) or
- * the error.
+ * npm one, through the diagnostics channels undici publishes: no loader hook, the same in ESM and
+ * CommonJS. The span ends with the last body byte (`undici:request:trailers`) or the error. The one
+ * patch, undici's `dispatch` and `Request` callbacks, carries the caller's context across undici's
+ * queues (`undici-caller-context.ts`).
  */
 export function instrumentUndici(cfg: ResolvedHttpConfig): () => void {
+  const callers = keepUndiciCallerContext();
   const onCreate: Subscriber = (message) => {
     const request = (message as { request: TracedRequest }).request;
     try {
-      startUndiciSpan(cfg, request);
+      startUndiciSpan(cfg, request, callers.adopt(request));
     } catch (error) {
       reporter.warnOnce('trace-undici', 'could not trace an outgoing undici/fetch request', error);
     }
@@ -215,13 +184,13 @@ export function instrumentUndici(cfg: ResolvedHttpConfig): () => void {
   for (const [name, fn] of subscribers) diagnosticsChannel.subscribe(name, fn);
   return () => {
     for (const [name, fn] of subscribers) diagnosticsChannel.unsubscribe(name, fn);
+    callers.restore();
   };
 }
 
-function startUndiciSpan(cfg: ResolvedHttpConfig, request: TracedRequest): void {
+function startUndiciSpan(cfg: ResolvedHttpConfig, request: TracedRequest, ctx: Context): void {
   const method = request.method;
   if (method === 'CONNECT') return; // a proxy tunnel, not a request of the app
-  const ctx = callerContext(request);
   if (isTracingSuppressed(ctx)) return;
   // Already propagated: the official instrumentation (subscribed before us) or the caller by hand.
   if (hasHeader(request.headers, 'traceparent') || officialUndiciInstrumentation()) return;

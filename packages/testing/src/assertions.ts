@@ -5,6 +5,7 @@ import { ATTR_CORRELATION_ID, ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_TYPE, EVENT
 import { compareTraceShape } from './shape.js';
 import { factsOf, isReadableSpan, isTraceTree, nodesOf, treesOf } from './span-view.js';
 import type {
+  SpansInTheirRunsOptions,
   ExceptionEventOptions,
   NoCrossRunOptions,
   NoOrphansOptions,
@@ -141,6 +142,49 @@ export function assertNoCrossRunSpans(source: TraceSource, { attribute = ATTR_CO
   if (problems.length === 0) return;
   const print = printTraces([...bad], { durations: false, attributes: [attribute] });
   throw new TraceAssertionError(`Expected every trace to hold one run (by ${attribute}), but:\n${problems.join('\n')}\n\n${indent(print)}`);
+}
+
+/**
+ * Asserts that every probe span (one carrying `ownerAttribute`, the correlation id of the run that
+ * truly owns it) sits under its own run: it carries that run's correlation id, its trace's root is
+ * that run's, and its chain of parents reaches the root (no orphan on the way). For concurrency tests
+ * where a span can land in another run's trace or inherit another run's id.
+ */
+export function assertSpansInTheirRuns(
+  source: TraceSource,
+  { ownerAttribute = 'test.owner', attribute = ATTR_CORRELATION_ID, minProbes = 1 }: SpansInTheirRunsOptions = {},
+): void {
+  const trees = treesOf(source, buildTraceTrees);
+  const problems: string[] = [];
+  const bad = new Set<TraceTree>();
+  let probes = 0;
+  for (const tree of trees) {
+    const visit = (node: TraceTreeNode, root: TraceTreeNode): void => {
+      const owner = node.attributes[ownerAttribute];
+      if (owner !== undefined) {
+        probes++;
+        const where = `"${node.name}" (span ${node.spanId}, owner ${String(owner)})`;
+        if (node.attributes[attribute] !== owner) {
+          problems.push(`  ${where} carries ${attribute}=${String(node.attributes[attribute])}`);
+          bad.add(tree);
+        } else if (root.attributes[attribute] !== owner) {
+          problems.push(`  ${where} is in trace ${tree.traceId}, whose root "${root.name}" is run ${String(root.attributes[attribute])}`);
+          bad.add(tree);
+        } else if (root.parentSpanId !== undefined && !root.parentIsRemote) {
+          problems.push(`  ${where} hangs under "${root.name}", whose parent ${root.parentSpanId} is not in the trace`);
+          bad.add(tree);
+        }
+      }
+      for (const child of node.children) visit(child, root);
+    };
+    for (const root of tree.roots) visit(root, root);
+  }
+  if (probes < minProbes) problems.push(`  found ${probes} probe span${probes === 1 ? '' : 's'} (${ownerAttribute}), expected at least ${minProbes}`);
+  if (problems.length === 0) return;
+  const shown = problems.slice(0, 20);
+  if (problems.length > shown.length) shown.push(`  … and ${problems.length - shown.length} more`);
+  const print = printTraces([...bad].slice(0, 3), { durations: false, attributes: [attribute, ownerAttribute] });
+  throw new TraceAssertionError(`Expected every probe span under its own run, but ${problems.length} ${problems.length === 1 ? 'is' : 'are'} not:\n${shown.join('\n')}\n\n${indent(print)}`);
 }
 
 /** A type given as a name or as the error class itself. */

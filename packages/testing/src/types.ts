@@ -103,6 +103,16 @@ export interface NoCrossRunOptions {
   oneTracePerRun?: boolean;
 }
 
+/** Options of `assertSpansInTheirRuns`. */
+export interface SpansInTheirRunsOptions {
+  /** Attribute a test puts on a probe span: the correlation id of the run that truly owns it. Default `'test.owner'`. */
+  ownerAttribute?: string;
+  /** Attribute holding the run's id. Default `'agentrace.correlation_id'`. */
+  attribute?: string;
+  /** How many probe spans there must be at least (a test that lost its probes must fail). Default 1. */
+  minProbes?: number;
+}
+
 /** Options of the exception event assertion. */
 export interface ExceptionEventOptions {
   /** The `exception.message`, exact or by pattern. Default: not checked. */

@@ -6,6 +6,8 @@ import type { ConsoleExporterOptions } from './types.js';
 /** Traces waiting for their root, and spans per trace: bounds so a root that never ends leaks nothing. */
 const MAX_PENDING_TRACES = 1000;
 const MAX_SPANS_PER_TRACE = 5000;
+/** Printed traces whose span names are kept, so a span that starts after its parent ended prints under it. */
+const MAX_PRINTED_TRACES = 200;
 
 /**
  * The `console` exporter: prints each trace as one indented tree once no span of it is open in this
@@ -16,6 +18,8 @@ export class ConsoleTraceProcessor implements SpanProcessor {
   private readonly pending = new Map<string, ReadableSpan[]>();
   /** Spans started and not yet ended, per trace. */
   private readonly open = new Map<string, number>();
+  /** Span id → name of the last printed traces (oldest first, bounded). */
+  private readonly printed = new Map<string, Map<string, string>>();
   private readonly write: (text: string) => void;
 
   constructor(private readonly options: ConsoleExporterOptions = {}) {
@@ -51,14 +55,27 @@ export class ConsoleTraceProcessor implements SpanProcessor {
     if (note) this.open.delete(traceId);
     if (!spans?.length) return;
     try {
+      const known = this.printed.get(traceId);
+      const late = known !== undefined && spans.some((span) => known.has(span.parentSpanContext?.spanId ?? ''));
+      this.remember(traceId, spans);
       for (const tree of buildTraceTrees(spans)) {
-        const head = `trace ${tree.traceId}${note ? ` ${note}` : ''}`;
-        const body = formatTraceTree(tree, { attributes: this.options.attributes });
+        const head = `trace ${tree.traceId}${note ? ` ${note}` : ''}${late ? ' (late spans)' : ''}`;
+        const body = formatTraceTree(tree, { attributes: this.options.attributes, printedParents: known });
         this.write(`${head}\n${body}${body.endsWith('\n') ? '' : '\n'}\n`);
       }
     } catch {
       // Printing is best effort; it must never break the agent.
     }
+  }
+
+  private remember(traceId: string, spans: readonly ReadableSpan[]): void {
+    let names = this.printed.get(traceId);
+    if (names === undefined) {
+      if (this.printed.size >= MAX_PRINTED_TRACES) this.printed.delete(this.printed.keys().next().value as string);
+      names = new Map();
+      this.printed.set(traceId, names);
+    }
+    for (const span of spans) if (names.size < MAX_SPANS_PER_TRACE) names.set(span.spanContext().spanId, span.name);
   }
 
   async forceFlush(): Promise<void> {

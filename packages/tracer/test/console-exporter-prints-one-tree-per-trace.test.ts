@@ -103,3 +103,25 @@ describe('console exporter', () => {
 function root_trace_id_of(text: string): string {
   return /trace ([0-9a-f]{32})/.exec(text)?.[1] ?? 'no trace id printed';
 }
+
+describe('console exporter, late spans', () => {
+  it('prints a span that started after its parent ended under that parent, marked late, not as an orphan', async () => {
+    const { out, tracer } = start();
+    let later: () => void = () => {};
+    const scheduled = new Promise<void>((resolve) => (later = resolve));
+    tracer.startActiveSpan('handle order', (root) => {
+      // A timer the run leaves behind fires after the run's span ended.
+      setTimeout(() => {
+        tracer.startActiveSpan('late retry', (span) => span.end());
+        later();
+      }, 5);
+      root.end();
+    });
+    await scheduled;
+    expect(out).toHaveLength(2);
+    expect(out[1]).toContain('(late spans)');
+    expect(out[1]).toContain('handle order  (printed above');
+    expect(out[1]).toMatch(/└─ late retry .*\(late: started after its parent ended\)/);
+    expect(out[1]).not.toContain('orphan');
+  });
+});
