@@ -97,7 +97,6 @@ export function keepUndiciCallerContext(): UndiciCallerContext {
   const patchedRequests = new WeakSet<object>();
 
   const patchPool = (proto: Record<symbol, unknown>, key: symbol): void => {
-    if (process.env.NOFIX) return;
     if (patchedPools.has(proto)) return;
     patchedPools.add(proto);
     const original = proto[key] as Method;
@@ -117,7 +116,6 @@ export function keepUndiciCallerContext(): UndiciCallerContext {
   };
 
   const patchRequest = (proto: Record<string, unknown>): void => {
-    if (process.env.NOFIX) { patchedRequests.add(proto); return; }
     patchedRequests.add(proto);
     for (const name of HANDLER_CALLS) {
       if (!Object.hasOwn(proto, name)) continue;

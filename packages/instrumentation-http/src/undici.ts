@@ -106,8 +106,8 @@ function originParts(origin: string): { address: string; port: number } {
  * fetch and undici (`request`, `stream`, `fetch`, Pool/Agent/Client), Node's bundled copy and the
  * npm one, through the diagnostics channels undici publishes: no loader hook, the same in ESM and
  * CommonJS. The span ends with the last body byte (`undici:request:trailers`) or the error. The one
- * patch, undici's `dispatch` and `Request` callbacks, carries the caller's context across undici's
- * queues (`undici-caller-context.ts`).
+ * patch, on undici's Pool queue and `Request` handler calls, carries the caller's context across
+ * connection-limited dispatchers (`undici-caller-context.ts`).
  */
 export function instrumentUndici(cfg: ResolvedHttpConfig): () => void {
   const callers = keepUndiciCallerContext();
