@@ -1,3 +1,4 @@
+import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Attributes } from '@opentelemetry/api';
@@ -449,6 +450,29 @@ function resolveToggle<T extends object>(problems: Problems, option: string, val
   );
 }
 
+function isInstrumentation(value: unknown): value is Instrumentation {
+  return isObjectLike(value) && typeof (value as Instrumentation).enable === 'function' && typeof (value as Instrumentation).disable === 'function';
+}
+
+function isObjectLike(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
+}
+
+/** The instrumentations to register: the user's list as given, or undefined for agentrace's own (configured by `http` and `queues`). */
+function resolveInstrumentations(options: TracerOptions, problems: Problems): Instrumentation[] | undefined {
+  const given: unknown = options.instrumentations;
+  if (given === undefined) return undefined;
+  if (!Array.isArray(given) || !given.every(isInstrumentation)) {
+    problems.add('instrumentations', undefined, given, 'an array of OpenTelemetry instrumentations (objects with enable and disable)', "using agentrace's own instead");
+    return undefined;
+  }
+  for (const option of ['http', 'queues'] as const) {
+    if (options[option] === undefined) continue;
+    problems.add(option, undefined, options[option], 'no value when instrumentations is given', 'ignored: the given instrumentations are used as they are');
+  }
+  return [...given];
+}
+
 function resolveConsole(options: TracerOptions, problems: Problems): ConsoleExporterOptions {
   const given: unknown = options.console ?? {};
   if (!isPlainObject(given)) {
@@ -517,6 +541,7 @@ export function resolveConfig(options: TracerOptions = {}, env: Env = process.en
     logLevel: settle(problems, { option: 'logLevel', accepted: LOG_LEVELS.join(', '), parse: oneOf(LOG_LEVELS) }, [{ value: options.logLevel }, fromEnv(env, 'OTEL_LOG_LEVEL')], 'warn'),
     http: resolveToggle(problems, 'http', options.http),
     queues: resolveToggle(problems, 'queues', options.queues),
+    instrumentations: resolveInstrumentations(options, problems),
     strict,
     problems: problems.list,
   };

@@ -1,7 +1,8 @@
 import { trace } from '@opentelemetry/api';
 import { setGlobalErrorHandler } from '@opentelemetry/core';
 import { describeError } from '@agentrace/core';
-import { instrumentHttp } from '@agentrace/instrumentation-http';
+import { AgentraceHttpInstrumentation, instrumentHttp } from '@agentrace/instrumentation-http';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { instrumentQueues } from '@agentrace/instrumentation-queue';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -205,8 +206,18 @@ export function init(options: TracerOptions = {}): TracerHandle {
   const uninstallGlobals = installGlobals(provider);
   const disablers: (() => void)[] = [];
   // The export URL is ignored too, for exporters that do not suppress tracing while they export.
-  if (config.http) disablers.push(instrumentHttp({ ...config.http, tracerProvider: provider, exporterUrl: config.endpoint }).disable);
-  if (config.queues) disablers.push(instrumentQueues({ ...config.queues, tracerProvider: provider }).disable);
+  if (config.instrumentations !== undefined) {
+    for (const instrumentation of config.instrumentations) {
+      // The exporter's own requests are never traced: an HTTP instrumentation of ours is told where they go.
+      if (instrumentation instanceof AgentraceHttpInstrumentation && instrumentation.getConfig().exporterUrl === undefined) {
+        instrumentation.setConfig({ ...instrumentation.getConfig(), exporterUrl: config.endpoint });
+      }
+    }
+    disablers.push(registerInstrumentations({ instrumentations: config.instrumentations, tracerProvider: provider }));
+  } else {
+    if (config.http) disablers.push(instrumentHttp({ ...config.http, tracerProvider: provider, exporterUrl: config.endpoint }).disable);
+    if (config.queues) disablers.push(instrumentQueues({ ...config.queues, tracerProvider: provider }).disable);
+  }
 
   let removeExitHooks = (): void => {};
   let stopped: Promise<void> | undefined;

@@ -1,3 +1,4 @@
+import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Attributes, TracerProvider } from '@opentelemetry/api';
 import type { HttpInstrumentationOptions } from '@agentrace/instrumentation-http';
 import type { QueueInstrumentationOptions } from '@agentrace/instrumentation-queue';
@@ -151,6 +152,14 @@ export interface TracerOptions {
   /** Queue-client spans (BullMQ, RabbitMQ): `false` to turn off, or options. Default: on. */
   queues?: boolean | QueueInstrumentationOptions;
   /**
+   * The instrumentations to register with the provider: any OpenTelemetry instrumentation, agentrace's
+   * classes (`AgentraceHttpInstrumentation`, `BullMQInstrumentation`, `AmqplibInstrumentation`,
+   * `InProcessQueueInstrumentation`) or the official ones. Replaces the default list, so `http` and
+   * `queues` then do nothing. Default: agentrace's HTTP and queue instrumentations, configured by `http`
+   * and `queues`.
+   */
+  instrumentations?: Instrumentation[];
+  /**
    * Make `init` throw an `AgentraceConfigError` listing every invalid option or environment value,
    * instead of reporting each once and using its default. Default: `AGENTRACE_STRICT_CONFIG` is
    * `true`, else false.
@@ -202,6 +211,8 @@ export interface ResolvedConfig {
   logLevel: LogLevel;
   http: false | HttpInstrumentationOptions;
   queues: false | QueueInstrumentationOptions;
+  /** The user's instrumentations, or undefined for agentrace's own. */
+  instrumentations: Instrumentation[] | undefined;
   strict: boolean;
   /** Each invalid value given, with what was used instead (reported once by `init`); empty when all were valid. */
   problems: readonly string[];
