@@ -1,7 +1,7 @@
 import { createReporter, describeError, type Reporter } from './diagnostics.js';
 
-/** What replaces a masked value. */
-export const REDACTED = '[REDACTED]';
+/** What replaces a masked value: the literal the HTTP semantic conventions give for `url.full` and `url.query`, so every package, and OpenTelemetry's own instrumentations, mask alike. */
+export const REDACTED = 'REDACTED';
 /** What replaces a value whose user redactor threw: the value is dropped, never leaked. */
 export const REDACTION_FAILED = '[REDACTION FAILED]';
 
@@ -27,7 +27,7 @@ export interface RedactOptions {
   defaults?: boolean;
   /** A custom hook run after the key rules, for every value; a throw is reported once through `diag` and the value dropped. Default: none. */
   redact?: RedactFunction;
-  /** The text that replaces a masked value or substring. Default: `'[REDACTED]'`. */
+  /** The text that replaces a masked value or substring. Default: `'REDACTED'`. */
   replacement?: string;
 }
 
@@ -129,7 +129,7 @@ const reported = new WeakSet<RedactFunction>();
  * 1. the key is secret (built-in rule unless `defaults: false`, plus `keys`, minus `allowKeys`) → `replacement`;
  * 2. the custom `redact` hook, if any → its result (a throw: reported once via `diag`, value replaced by `[REDACTION FAILED]`);
  * 3. strings: substrings matching the built-in patterns (`DEFAULT_SECRET_PATTERNS`) and `patterns` are replaced,
- *    keeping a recognisable prefix (`Bearer [REDACTED]`, `sk-[REDACTED]`).
+ *    keeping a recognisable prefix (`Bearer REDACTED`, `sk-REDACTED`).
  */
 export function createRedactor(options: RedactOptions = {}): Redactor {
   const useDefaults = options.defaults !== false;

@@ -55,28 +55,28 @@ describe('default key rules', () => {
 
 describe('default value rules', () => {
   it.each([
-    ['Bearer eyAbCdEf0123456789.xyz', 'Bearer [REDACTED]'],
-    ['header: Basic dXNlcjpwYXNzd29yZA==', 'header: Basic [REDACTED]'],
-    ['key sk-abcdefghijklmnopqrstuvwxyz012345 used', 'key sk-[REDACTED] used'],
-    ['sk-proj-AbCdEfGhIjKlMnOpQrStUvWx', 'sk-proj-[REDACTED]'],
-    ['sk-ant-api03-abcdefghijklmnopqrstu', 'sk-ant-[REDACTED]'],
-    ['stripe sk_live_abcdefghijklmnop1234', 'stripe sk_live_[REDACTED]'],
-    ['ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'ghp_[REDACTED]'],
-    ['xoxb-1234567890-abcdefghij', 'xoxb-[REDACTED]'],
-    ['AKIAIOSFODNN7EXAMPLE', 'AKIA[REDACTED]'],
-    ['AIzaSyA-abcdefghijklmnopqrstuvwxyz0123456', 'AIza[REDACTED]'],
-    ['jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.sig_nature-x', 'jwt eyJ[REDACTED]'],
-    ['postgres://admin:s3cr3t@db:5432/x', 'postgres://admin:[REDACTED]@db:5432/x'],
-    ['-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n-----END RSA PRIVATE KEY-----', '-----BEGIN RSA PRIVATE KEY-----[REDACTED]'],
-    ['-----BEGIN PRIVATE KEY-----\nMIIE cut before the end', '-----BEGIN PRIVATE KEY-----[REDACTED]'],
+    ['Bearer eyAbCdEf0123456789.xyz', 'Bearer REDACTED'],
+    ['header: Basic dXNlcjpwYXNzd29yZA==', 'header: Basic REDACTED'],
+    ['key sk-abcdefghijklmnopqrstuvwxyz012345 used', 'key sk-REDACTED used'],
+    ['sk-proj-AbCdEfGhIjKlMnOpQrStUvWx', 'sk-proj-REDACTED'],
+    ['sk-ant-api03-abcdefghijklmnopqrstu', 'sk-ant-REDACTED'],
+    ['stripe sk_live_abcdefghijklmnop1234', 'stripe sk_live_REDACTED'],
+    ['ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'ghp_REDACTED'],
+    ['xoxb-1234567890-abcdefghij', 'xoxb-REDACTED'],
+    ['AKIAIOSFODNN7EXAMPLE', 'AKIAREDACTED'],
+    ['AIzaSyA-abcdefghijklmnopqrstuvwxyz0123456', 'AIzaREDACTED'],
+    ['jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.sig_nature-x', 'jwt eyJREDACTED'],
+    ['postgres://admin:s3cr3t@db:5432/x', 'postgres://admin:REDACTED@db:5432/x'],
+    ['-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n-----END RSA PRIVATE KEY-----', '-----BEGIN RSA PRIVATE KEY-----REDACTED'],
+    ['-----BEGIN PRIVATE KEY-----\nMIIE cut before the end', '-----BEGIN PRIVATE KEY-----REDACTED'],
     // Secret `name: value` / `name=value` pairs quoted in text (errors, query strings, JSON in a string).
-    ['refused with x-api-key=k3y-value-1 (401)', 'refused with x-api-key=[REDACTED] (401)'],
-    ['Set-Cookie: session=abc123; Path=/', 'Set-Cookie: [REDACTED]; Path=/'],
-    ['GET /cb?code=1&access_token=tok-1&page=2', 'GET /cb?code=1&access_token=[REDACTED]&page=2'],
-    ['job rejected, password: hunter2', 'job rejected, password: [REDACTED]'],
-    ['{"client_secret": "cs-123", "user": "ann"}', '{"client_secret": "[REDACTED]", "user": "ann"}'],
-    ['Proxy-Authorization: Digest abc', 'Proxy-Authorization: Digest [REDACTED]'],
-    ['Authorization: Bearer short', 'Authorization: Bearer [REDACTED]'],
+    ['refused with x-api-key=k3y-value-1 (401)', 'refused with x-api-key=REDACTED (401)'],
+    ['Set-Cookie: session=abc123; Path=/', 'Set-Cookie: REDACTED; Path=/'],
+    ['GET /cb?code=1&access_token=tok-1&page=2', 'GET /cb?code=1&access_token=REDACTED&page=2'],
+    ['job rejected, password: hunter2', 'job rejected, password: REDACTED'],
+    ['{"client_secret": "cs-123", "user": "ann"}', '{"client_secret": "REDACTED", "user": "ann"}'],
+    ['Proxy-Authorization: Digest abc', 'Proxy-Authorization: Digest REDACTED'],
+    ['Authorization: Bearer short', 'Authorization: Bearer REDACTED'],
   ])('masks %j', (input, expected) => {
     expect(defaultRedactor.redactString(input)).toBe(expected);
     expect(parsed({ note: input })).toEqual({ note: expected });
@@ -99,7 +99,7 @@ describe('default value rules', () => {
     const error = new Error('request failed with Authorization: Bearer abcdefghijklmnop');
     const out = serializeValue({ error }).value;
     expect(out).not.toContain('abcdefghijklmnop');
-    expect(out).toContain('Bearer [REDACTED]');
+    expect(out).toContain('Bearer REDACTED');
   });
 });
 
@@ -162,7 +162,7 @@ describe('redactValue', () => {
     const input = { user: 'ann', password: 'p', nested: [{ apiKey: 'k', note: 'Bearer abcdefghijklmn' }], m: new Map([['token', 't']]) };
     const before = structuredClone(input);
     const out = redactValue(input);
-    expect(out).toEqual({ user: 'ann', password: REDACTED, nested: [{ apiKey: REDACTED, note: 'Bearer [REDACTED]' }], m: new Map([['token', REDACTED]]) });
+    expect(out).toEqual({ user: 'ann', password: REDACTED, nested: [{ apiKey: REDACTED, note: 'Bearer REDACTED' }], m: new Map([['token', REDACTED]]) });
     expect(input).toEqual(before);
   });
 
@@ -183,11 +183,11 @@ describe('redactException', () => {
   it('masks the message and the stack, keeps name and code, and leaves the error itself alone', () => {
     const error = Object.assign(new TypeError('upstream 401 for Authorization: Bearer abcdefghijklmnop, x-api-key=k-1'), { code: 'E_AUTH' });
     const { exception, message } = redactException(error);
-    expect(message).toBe('upstream 401 for Authorization: Bearer [REDACTED], x-api-key=[REDACTED]');
+    expect(message).toBe('upstream 401 for Authorization: Bearer REDACTED, x-api-key=REDACTED');
     expect(exception).not.toBe(error);
     expect(exception).toMatchObject({ name: 'TypeError', code: 'E_AUTH', message });
     const stack = (exception as { stack: string }).stack;
-    expect(stack).toContain('TypeError: upstream 401 for Authorization: Bearer [REDACTED]');
+    expect(stack).toContain('TypeError: upstream 401 for Authorization: Bearer REDACTED');
     expect(stack).not.toMatch(/abcdefghijklmnop|k-1/);
     expect(error.message).toContain('abcdefghijklmnop');
   });
@@ -195,7 +195,7 @@ describe('redactException', () => {
   it('returns the same error when nothing needs masking, and masks non-errors', () => {
     const error = new Error('connect ECONNREFUSED 127.0.0.1:6379');
     expect(redactException(error)).toEqual({ exception: error, message: error.message });
-    expect(redactException('token=t0k3n')).toEqual({ exception: 'token=[REDACTED]', message: 'token=[REDACTED]' });
+    expect(redactException('token=t0k3n')).toEqual({ exception: 'token=REDACTED', message: 'token=REDACTED' });
   });
 
   it('never throws on a hostile error', () => {

@@ -38,13 +38,13 @@ describe('what is captured', () => {
   it('captures arguments by parameter name and the result once enabled globally, masking secret-looking parameters', () => {
     configureCapture({ enabled: true });
     const span = record(search, ['otel', 3, 'key-123'], { hits: 1 });
-    expect(span.attributes['agentrace.input']).toBe('{"query":"otel","limit":3,"apiKey":"[REDACTED]"}');
+    expect(span.attributes['agentrace.input']).toBe('{"query":"otel","limit":3,"apiKey":"REDACTED"}');
     expect(span.attributes['agentrace.output']).toBe('{"hits":1}');
   });
 
   it('uses the GenAI tool attribute names for tools', () => {
     const span = record(search, ['otel', 3, 'k'], [1, 2], { kind: 'tool', capture: true });
-    expect(span.attributes['gen_ai.tool.call.arguments']).toBe('{"query":"otel","limit":3,"apiKey":"[REDACTED]"}');
+    expect(span.attributes['gen_ai.tool.call.arguments']).toBe('{"query":"otel","limit":3,"apiKey":"REDACTED"}');
     expect(span.attributes['gen_ai.tool.call.result']).toBe('[1,2]');
     expect(span.attributes['agentrace.input']).toBeUndefined();
   });
@@ -62,7 +62,7 @@ describe('what is captured', () => {
     restore();
     const [b, a] = tracing.spans();
     expect(b!.attributes['agentrace.input']).toBeUndefined();
-    expect(a!.attributes['agentrace.input']).toBe('{"query":"b","limit":2,"apiKey":"[REDACTED]"}');
+    expect(a!.attributes['agentrace.input']).toBe('{"query":"b","limit":2,"apiKey":"REDACTED"}');
   });
 
   it('per decorator: an allow list captures only the named parameters, never the others', () => {
@@ -116,7 +116,7 @@ describe('what is captured', () => {
   it('applies serialization limits and redaction options, globally and per decorator', () => {
     configureCapture({ enabled: true, serialize: { maxStringLength: 6 }, redact: { keys: ['limit'] } });
     expect(record(search, ['abcdefghij', 3, 'k'], undefined).attributes['agentrace.input']).toBe(
-      '{"query":"abcdef…[+4 chars]","limit":"[REDACTED]","apiKey":"[REDACTED]"}',
+      '{"query":"abcdef…[+4 chars]","limit":"REDACTED","apiKey":"REDACTED"}',
     );
     const span = record(search, ['x'.repeat(10_000), 3, 'k'], undefined, { capture: { serialize: { maxBytes: 100, maxStringLength: 100_000 }, redact: false } });
     const input = String(span.attributes['agentrace.input']);

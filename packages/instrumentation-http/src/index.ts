@@ -5,6 +5,5 @@ export type {
   AgentraceHttpInstrumentationConfig,
   HttpIgnoreRule,
   HttpInstrumentationHandle,
-  HttpInstrumentationOptions,
   HttpRequestInfo,
 } from './types.js';

@@ -129,16 +129,34 @@ function runAll(undo: (() => void)[]): void {
   }
 }
 
+/** The instance the shortcut made and its handle, while it is in effect. */
+let shortcut: { instrumentation: AgentraceHttpInstrumentation; handle: HttpInstrumentationHandle } | undefined;
+
 /**
  * The shortcut for apps without `registerInstrumentations`: `new AgentraceHttpInstrumentation(config)`,
  * enabled (unless `enabled: false`), against the global provider or `tracerProvider`. Call it after
- * the provider is registered (the tracer's `init` does). A second call replaces the first (see the
- * class). Never throws.
+ * the provider is registered (the tracer's `init` does). Called again while an earlier call is in
+ * effect, it returns that call's handle and warns once, as `instrumentQueues()` and `init()` do.
+ * Never throws.
  */
 export function instrumentHttp(config: AgentraceHttpInstrumentationConfig = {}): HttpInstrumentationHandle {
+  if (shortcut !== undefined && shortcut.instrumentation.isEnabled()) {
+    reporter.warnOnce(
+      'instrumentHttp-twice',
+      'instrumentHttp() was called again while an earlier call is in effect; the earlier handle is returned and its options stay. Disable it first to change them.',
+    );
+    return shortcut.handle;
+  }
   try {
     const instrumentation = new AgentraceHttpInstrumentation(config);
-    return { disable: () => instrumentation.disable() };
+    const handle: HttpInstrumentationHandle = {
+      disable: () => {
+        instrumentation.disable();
+        if (shortcut?.instrumentation === instrumentation) shortcut = undefined;
+      },
+    };
+    shortcut = { instrumentation, handle };
+    return handle;
   } catch (error) {
     reporter.errorOnce('enable', 'could not enable the HTTP instrumentation; HTTP calls are not traced', error);
     return { disable() {} };

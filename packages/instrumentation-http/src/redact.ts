@@ -24,7 +24,7 @@ function isSecretParam(name: string, params: ReadonlySet<string>): boolean {
 const SECRET_NAME_WORDS = 'key|pass|secret|auth|cookie|credential|token|pwd|signature|jwt|session|sid|pin|otp|cvv|cvc|ssn|card|bearer';
 
 /**
- * Replaces the values of secret query parameters by `[REDACTED]` (agentrace's one marker, where the
+ * Replaces the values of secret query parameters by `REDACTED` (agentrace's one marker, where the
  * conventions write `REDACTED`). Works on the raw string so the rest of the query stays byte for byte
  * what was sent; returns the input itself when nothing matches.
  */
@@ -46,7 +46,7 @@ export function redactQuery(query: string, params: ReadonlySet<string>): string 
 
 /**
  * `url.full` as the conventions want it, with agentrace's marker: user and password become
- * `[REDACTED]:[REDACTED]` and secret query values `[REDACTED]`. Cheap when there is nothing to
+ * `REDACTED:REDACTED` and secret query values `REDACTED`. Cheap when there is nothing to
  * redact (the usual case).
  */
 export function redactUrl(url: string, params: ReadonlySet<string>): string {

@@ -43,7 +43,7 @@ export interface AgentraceHttpInstrumentationConfig extends InstrumentationConfi
   /** Response headers recorded as `http.response.header.<name>`. Default: none. `set-cookie` is never recorded. */
   responseHeaders?: readonly string[];
   /**
-   * Query parameters whose values become `[REDACTED]` in `url.full` and `url.query`, added to the
+   * Query parameters whose values become `REDACTED` in `url.full` and `url.query`, added to the
    * conventions' list (`sig`, `Signature`, `AWSAccessKeyId`, `X-Goog-Signature`, `X-Amz-Signature`,
    * `X-Amz-Credential`, `X-Amz-Security-Token`) and to names that are secrets by the key rule of
    * `@agentrace/core` (`token`, `api_key`, `client_secret`, ...) or `key`. Default: none added.
@@ -57,12 +57,6 @@ export interface AgentraceHttpInstrumentationConfig extends InstrumentationConfi
    */
   runAttributes?: boolean;
 }
-
-/**
- * The former name of {@link AgentraceHttpInstrumentationConfig}.
- * @deprecated Use `AgentraceHttpInstrumentationConfig`; kept until `@agentrace/tracer` moves to it.
- */
-export type HttpInstrumentationOptions = AgentraceHttpInstrumentationConfig;
 
 /** What {@link instrumentHttp} returns. */
 export interface HttpInstrumentationHandle {

@@ -37,7 +37,7 @@ describe.each<ClientName>(['fetch', 'undici', 'node:http'])('%s', (client) => {
     await get(client, `${server.origin}/echo?X-Amz-Signature=s3cr3t&X-Amz-Credential=AKIA&sig=abc&token=t0k&page=2`);
     const span = await clientSpan();
     expect(span.attributes['url.full']).toBe(
-      `${server.origin}/echo?X-Amz-Signature=[REDACTED]&X-Amz-Credential=[REDACTED]&sig=[REDACTED]&token=[REDACTED]&page=2`,
+      `${server.origin}/echo?X-Amz-Signature=REDACTED&X-Amz-Credential=REDACTED&sig=REDACTED&token=REDACTED&page=2`,
     );
     expect(JSON.stringify(span.attributes)).not.toMatch(/s3cr3t|AKIA|t0k/);
   });
@@ -60,7 +60,7 @@ describe.each<ClientName>(['fetch', 'undici', 'node:http'])('%s, beyond the conv
     await get(client, `${server.origin}/echo?access_token=a1&api_key=a2&apikey=a3&key=a4&client_secret=a5&password=a6&max_tokens=9&keyword=otel`);
     const span = await clientSpan();
     expect(span.attributes['url.full']).toBe(
-      `${server.origin}/echo?access_token=[REDACTED]&api_key=[REDACTED]&apikey=[REDACTED]&key=[REDACTED]&client_secret=[REDACTED]&password=[REDACTED]&max_tokens=9&keyword=otel`,
+      `${server.origin}/echo?access_token=REDACTED&api_key=REDACTED&apikey=REDACTED&key=REDACTED&client_secret=REDACTED&password=REDACTED&max_tokens=9&keyword=otel`,
     );
   });
 
@@ -75,18 +75,18 @@ describe.each<ClientName>(['fetch', 'undici', 'node:http'])('%s, beyond the conv
     });
     const span = await clientSpan();
     expect(Object.keys(span.attributes).join(' ')).not.toMatch(/goog|auth-token/);
-    expect(span.attributes['http.request.header.x-debug']).toEqual(['forwarded Bearer [REDACTED]']);
-    expect(span.attributes['http.request.header.baggage']).toEqual(['tenant.id=t1,auth_token=[REDACTED]']);
+    expect(span.attributes['http.request.header.x-debug']).toEqual(['forwarded Bearer REDACTED']);
+    expect(span.attributes['http.request.header.baggage']).toEqual(['tenant.id=t1,auth_token=REDACTED']);
     expect(JSON.stringify(span.attributes)).not.toMatch(/goog-1|auth-tok-1|abcdefghijklmnop|bag-tok-1/);
   });
 });
 
-it('node:http: user and password in the URL become [REDACTED]:[REDACTED]', async () => {
+it('node:http: user and password in the URL become REDACTED:REDACTED', async () => {
   await new Promise<void>((resolve, reject) => {
     http.get(`http://alice:pa55word@127.0.0.1:${server.port}/echo`, (res) => res.resume().on('end', resolve)).on('error', reject);
   });
   const span = await clientSpan();
-  expect(span.attributes['url.full']).toBe(`http://[REDACTED]:[REDACTED]@127.0.0.1:${server.port}/echo`);
+  expect(span.attributes['url.full']).toBe(`http://REDACTED:REDACTED@127.0.0.1:${server.port}/echo`);
   // The request itself is unchanged: the server still got the credentials.
   expect(server.seen.at(-1)!.headers.authorization).toBe(`Basic ${Buffer.from('alice:pa55word').toString('base64')}`);
 });

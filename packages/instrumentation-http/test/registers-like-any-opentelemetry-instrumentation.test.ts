@@ -135,18 +135,26 @@ describe('one in effect per process', () => {
     }
   });
 
-  it('a second instrumentHttp() replaces the first; the first handle then disables nothing', async () => {
+  it('a second instrumentHttp() while the first is in effect returns the first handle and warns once', async () => {
     instrumentation.disable();
-    const first = instrumentHttp({ server: false, ignoreOutgoing: ['/status/'] });
-    const second = instrumentHttp({ server: false });
+    const diagnostics = captureDiagnostics();
+    const first = instrumentHttp({ server: false });
+    const second = instrumentHttp({ server: false, ignoreOutgoing: ['/status/'] });
+    const third = instrumentHttp({ server: false });
     try {
-      first.disable();
+      expect(second).toBe(first);
+      expect(third).toBe(first);
+      expect(diagnostics.messages.filter((m) => m.text.includes('instrumentHttp() was called again'))).toHaveLength(1);
       await getInParent('node:http');
       await vi.waitFor(() => expect(clientSpans()).toHaveLength(1));
     } finally {
-      second.disable();
+      diagnostics.restore();
+      first.disable();
       instrumentation.enable();
     }
-    expect(http.request).not.toBe(originalRequest);
+    // Disabled through the handle, the shortcut makes a new one again.
+    const again = instrumentHttp({ server: false });
+    expect(again).not.toBe(first);
+    again.disable();
   });
 });

@@ -53,7 +53,7 @@ describe.each<ClientName>(['fetch', 'undici', 'node:http'])('%s', (client) => {
     for (const [i, span] of spans.entries()) {
       const code = i < 2 ? 200 : 404;
       expect(span.attributes).toMatchObject({
-        'url.full': `${server.origin}/status/${code}?page=1&api_key=[REDACTED]`,
+        'url.full': `${server.origin}/status/${code}?page=1&api_key=REDACTED`,
         'server.address': '127.0.0.1',
         'server.port': server.port,
         'http.response.status_code': code,
@@ -108,7 +108,7 @@ it('node:http: credentials given in options are redacted even when the same URL 
   await vi.waitFor(() => expect(clientSpans()).toHaveLength(2));
   expect(clientSpans().map((s) => s.attributes['url.full'])).toEqual([
     `${server.origin}/status/200`,
-    `http://[REDACTED]:[REDACTED]@127.0.0.1:${server.port}/status/200`,
+    `http://REDACTED:REDACTED@127.0.0.1:${server.port}/status/200`,
   ]);
 });
 

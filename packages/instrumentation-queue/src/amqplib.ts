@@ -7,6 +7,7 @@ import { type BacklogSource, backlogSource } from './backlog.js';
 import { reporter } from './diagnostics.js';
 import type { AmqpChannelModule, AmqpMessage, ClientState, Delivery, StateSource } from './internal-types.js';
 import {
+  canCarry,
   endFailed,
   extractContext,
   handlerDone,
@@ -172,10 +173,10 @@ function destinationOf(exchange: unknown, routingKey: unknown): string {
 interface Publish {
   destination: string;
   attributes: Attributes;
-  /** A copy of the caller's headers: the carrier. */
+  /** A copy of the caller's headers: the carrier (a throwaway object when the options cannot carry it). */
   headers: Record<string, unknown>;
   /** A copy of the caller's options holding `headers`: the caller's objects are never modified. */
-  options: Record<string, unknown>;
+  options: unknown;
 }
 
 /**
@@ -193,10 +194,15 @@ function readPublish(exchange: unknown, routingKey: unknown, options: unknown): 
       [ATTR_MESSAGING_OPERATION_NAME]: 'publish',
       [ATTR_MESSAGING_RABBITMQ_DESTINATION_ROUTING_KEY]: typeof routingKey === 'string' ? routingKey : '',
     };
+    const messageId = opts?.messageId;
+    const correlationId = opts?.correlationId;
+    if (typeof messageId === 'string' || typeof messageId === 'number') attributes[ATTR_MESSAGING_MESSAGE_ID] = capString(String(messageId), MAX_ID_BYTES);
+    if (typeof correlationId === 'string' || typeof correlationId === 'number') {
+      attributes[ATTR_MESSAGING_MESSAGE_CONVERSATION_ID] = capString(String(correlationId), MAX_ID_BYTES);
+    }
     const given = opts?.headers;
-    const headers: Record<string, unknown> = { ...(given && typeof given === 'object' ? (given as Record<string, unknown>) : undefined) };
-    if (opts?.messageId !== undefined) attributes[ATTR_MESSAGING_MESSAGE_ID] = capString(String(opts.messageId), MAX_ID_BYTES);
-    if (opts?.correlationId !== undefined) attributes[ATTR_MESSAGING_MESSAGE_CONVERSATION_ID] = capString(String(opts.correlationId), MAX_ID_BYTES);
+    if (!canCarry(options) || !canCarry(given)) return { destination, attributes, headers: {}, options };
+    const headers: Record<string, unknown> = { ...(given as Record<string, unknown> | undefined) };
     return { destination, attributes, headers, options: { ...opts, headers } };
   } catch (error) {
     reporter.errorOnce('amqplib:publish', 'could not read the arguments of an amqplib publish; that call is not traced', error);

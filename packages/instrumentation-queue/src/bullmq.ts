@@ -17,6 +17,7 @@ import type {
   StateSource,
 } from './internal-types.js';
 import {
+  canCarry,
   endFailed,
   endWhenSettled,
   extractContext,
@@ -157,7 +158,7 @@ function producerAttributes(destination: string, operationName: string, operatio
  */
 function copyOpts(opts: BullJobOpts | undefined, targets: BullTelemetryOpts[]): BullJobOpts | undefined {
   const telemetry = opts?.telemetry;
-  if (telemetry?.metadata || telemetry?.omitContext) return opts;
+  if (telemetry?.metadata || telemetry?.omitContext || !canCarry(opts) || !canCarry(telemetry)) return opts;
   const target: BullTelemetryOpts = { ...telemetry };
   targets.push(target);
   return { ...opts, telemetry: target };
@@ -263,8 +264,8 @@ function wrapAdd(original: Fn, source: StateSource<BullMQState>): Fn {
       if (!telemetry?.omitContext) {
         const shared = producerInfo(this);
         attributes = producerAttributes(shared.name, 'send', MESSAGING_OPERATION_TYPE_VALUE_SEND);
-        attributes[ATTR_BULLMQ_JOB_NAME] = capString(String(name), MAX_JOB_NAME_BYTES);
-        if (telemetry?.metadata) copy = opts;
+        if (typeof name === 'string') attributes[ATTR_BULLMQ_JOB_NAME] = capString(name, MAX_JOB_NAME_BYTES);
+        if (telemetry?.metadata || !canCarry(opts) || !canCarry(telemetry)) copy = opts;
         else {
           target = { ...telemetry };
           copy = { ...opts, telemetry: target };

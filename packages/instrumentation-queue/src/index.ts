@@ -15,5 +15,4 @@ export type {
   ProducerHookInfo,
   QueueInstrumentationConfig,
   QueueInstrumentationHandle,
-  QueueInstrumentationOptions,
 } from './types.js';

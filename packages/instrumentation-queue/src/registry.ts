@@ -99,7 +99,7 @@ const IN_PROCESS = {
   onByDefault: false,
   modules: [
     // An ES module: seen through the import-in-the-middle loader (`node --import @opentelemetry/instrumentation/hook.mjs`).
-    { name: 'p-queue', versions: ['>=7.0.0 <10'], patch: patchPQueue },
+    { name: 'p-queue', versions: ['>=7.0.0 <9'], patch: patchPQueue },
     { name: 'fastq', versions: ['>=1.15.0 <2'], patch: patchFastq },
   ],
   resolve: resolveInProcessState,

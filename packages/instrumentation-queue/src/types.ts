@@ -1,3 +1,6 @@
+// The public types every client shares. Each client's own config type (`BullMQInstrumentationConfig`,
+// `AmqplibInstrumentationConfig`, `InProcessQueueInstrumentationConfig`) sits in its client file, next
+// to what it configures, so a new client touches only its own file there (README, "Adding a client").
 import type { Attributes, MeterProvider, Span, TracerProvider } from '@opentelemetry/api';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 import type { QueueClientSwitches } from './registry.js';
@@ -68,11 +71,6 @@ export interface QueueInstrumentationConfig extends QueueClientSwitches {
   backlog?: boolean | BacklogSamplingConfig;
 }
 
-/**
- * The former name of {@link QueueInstrumentationConfig}.
- * @deprecated Use `QueueInstrumentationConfig`.
- */
-export type QueueInstrumentationOptions = QueueInstrumentationConfig;
 
 /** Returned by `instrumentQueues` and the explicit `instrument*` calls. */
 export interface QueueInstrumentationHandle {

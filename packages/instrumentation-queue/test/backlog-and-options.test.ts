@@ -9,9 +9,11 @@ import { byName, inRun, inWorkerBoot, uniqueName, waitFor } from './utils/runs.j
 // require hook instruments them (this file imports them only after the call).
 let tracing: TestTracing;
 const errors: string[] = [];
+const warnings: string[] = [];
+// The component logger passes the package name first and the message second: keep every argument.
 const logger: DiagLogger = {
-  error: (message: string) => errors.push(message),
-  warn: () => {},
+  error: (...args: unknown[]) => errors.push(args.join(' ')),
+  warn: (...args: unknown[]) => warnings.push(args.join(' ')),
   info: () => {},
   debug: () => {},
   verbose: () => {},
@@ -19,7 +21,7 @@ const logger: DiagLogger = {
 
 beforeAll(() => {
   tracing = setupTracing();
-  diag.setLogger(logger, DiagLogLevel.ERROR);
+  diag.setLogger(logger, DiagLogLevel.WARN);
 });
 afterAll(async () => {
   diag.disable();
@@ -27,10 +29,23 @@ afterAll(async () => {
 });
 
 it('reports bad options once through diag and still instruments with the defaults', () => {
-  const handle = instrumentQueues({ consumerParent: 'sideways' as never, bullmq: 'yes' as never });
+  const handle = instrumentQueues({ consumerParent: 'sideways' as never, bullmq: 'yes' as never, amqplib: { producerHook: 'not a function' as never } });
   expect(errors.some((e) => e.includes("consumerParent is sideways; accepted: 'child' or 'link'"))).toBe(true);
-  expect(errors.some((e) => e.includes('bullmq is yes; accepted: true, false or an options object'))).toBe(true);
+  expect(errors.some((e) => e.includes('bullmq is yes; accepted: true, false or an options object. Using the default (on).'))).toBe(true);
+  expect(errors.some((e) => e.includes('amqplib.producerHook is string; accepted: a function'))).toBe(true);
+  expect(errors.every((e) => e.startsWith('@agentrace/instrumentation-queue'))).toBe(true);
   handle.disable();
+});
+
+it('returns the handle in effect, and warns once, when called again before that handle is disabled', () => {
+  const first = instrumentQueues({ bullmq: false, amqplib: false });
+  expect(instrumentQueues({ consumerParent: 'link' })).toBe(first);
+  expect(instrumentQueues()).toBe(first);
+  expect(warnings.filter((w) => w.includes('instrumentQueues() was called again while an earlier call is in effect'))).toHaveLength(1);
+  first.disable();
+  const next = instrumentQueues({ bullmq: false, amqplib: false });
+  expect(next).not.toBe(first);
+  next.disable();
 });
 
 it('samples queue backlog periodically as span events and records it on producer and consumer spans', async () => {

@@ -111,6 +111,7 @@ describe('BullMQ', () => {
     expect(attempts.map((s) => s.status.code)).toEqual([SpanStatusCode.ERROR, SpanStatusCode.ERROR, SpanStatusCode.UNSET]);
     expect(attempts[0]!.attributes['agentrace.messaging.failure_reason']).toBe('flaky 1');
     expect(attempts[1]!.status.message).toBe('flaky 2');
+    expect(attempts.map((s) => s.attributes['error.type'])).toEqual(['Error', 'Error', undefined]);
   });
 
   it('records a failed job as an error with the job failure reason, and the processor error is the one BullMQ sees', async () => {

@@ -53,9 +53,11 @@ it('records each failing job on its own process span while 60 jobs (half failing
       if ((job.data as { i: number }).i % 2 === 1) {
         expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: `job ${job.id} failed` });
         expect(span.attributes['agentrace.messaging.failure_reason']).toBe(`job ${job.id} failed`);
+        expect(span.attributes['error.type']).toBe('Error');
         expect(span.events.filter((e) => e.name === 'exception')).toHaveLength(1);
       } else {
         expect(span.status.code).toBe(SpanStatusCode.UNSET);
+        expect(span.attributes['error.type']).toBeUndefined();
         expect(span.events.filter((e) => e.name === 'exception')).toHaveLength(0);
       }
     }

@@ -11,7 +11,7 @@ import { type LoadedClient, loadClient, QUEUE_CLIENTS } from './utils/clients.js
 import { byName, inRun, waitFor } from './utils/runs.js';
 
 const SECRETS = /t0k-secret-1|abcdefghijklmnop|hunter2-payload-secret/;
-const MASKED = 'sync refused: token=[REDACTED], Authorization: Bearer [REDACTED]';
+const MASKED = 'sync refused: token=REDACTED, Authorization: Bearer REDACTED';
 
 let tracing: TestTracing;
 // A consume callback that rejects is an unhandled rejection for amqplib, with or without agentrace.

@@ -135,7 +135,44 @@ describe('bindToEnqueuer', () => {
     const failed = byName(tracing.spans(), 'process failing')[0]!;
     expect(failed.status.code).toBe(SpanStatusCode.ERROR);
     expect(failed.status.message).toBe('boom');
+    expect(failed.attributes['error.type']).toBe('Error');
     expect(failed.events.some((e) => e.name === 'exception')).toBe(true);
+    const thrownSync = byName(tracing.spans(), 'process task').find((s) => s.status.code === SpanStatusCode.ERROR)!;
+    expect(thrownSync.attributes['error.type']).toBe('Error');
+  });
+
+  it('records a thrown string as error.type _OTHER, and the caller still gets the same string', async () => {
+    const task = bindToEnqueuer(
+      async () => {
+        throw 'refused';
+      },
+      { destination: 'strings' },
+    );
+    await expect(task()).rejects.toBe('refused');
+    const span = byName(tracing.spans(), 'process strings')[0]!;
+    expect(span.attributes['error.type']).toBe('_OTHER');
+    expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'refused' });
+  });
+
+  // The registered clients are checked the same way in clients-never-record-credentials.test.ts.
+  it('records a failed task with the credentials in its error masked, and the caller still gets the same error', async () => {
+    const boom = new Error('sync refused: token=t0k-secret-1, Authorization: Bearer abcdefghijklmnop');
+    const task = bindToEnqueuer(
+      async () => {
+        throw boom;
+      },
+      { destination: 'jobs' },
+    );
+    await expect(task()).rejects.toBe(boom);
+    const span = byName(tracing.spans(), 'process jobs')[0]!;
+    const masked = 'sync refused: token=REDACTED, Authorization: Bearer REDACTED';
+    expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: masked });
+    expect(span.attributes['agentrace.messaging.failure_reason']).toBe(masked);
+    const event = span.events.find((e) => e.name === 'exception')!;
+    expect(event.attributes?.['exception.message']).toBe(masked);
+    expect(String(event.attributes?.['exception.stacktrace'])).toContain(masked);
+    expect(JSON.stringify([span.attributes, span.events, span.status])).not.toMatch(/t0k-secret-1|abcdefghijklmnop/);
+    expect(boom.message).toContain('t0k-secret-1');
   });
 
   it('with span: false only restores the context; with consumerParent link starts a linked trace that keeps baggage', async () => {

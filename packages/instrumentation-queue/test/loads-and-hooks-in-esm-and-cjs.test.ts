@@ -15,20 +15,39 @@ beforeAll(() => {
   execFileSync('flock', ['/tmp/agentrace-build.lock', process.execPath, '../../scripts/build-package.mjs'], { cwd: packageDir, stdio: 'pipe' });
 }, 180_000);
 
-it('instruments BullMQ and amqplib when instrumentQueues runs before they are required (CommonJS build)', () => {
+it('instruments BullMQ, amqplib and fastq when instrumentQueues runs before they are required (CommonJS build)', () => {
   expect(run([fixture('hooks-cjs.cjs')])).toEqual({
     queueAdd: true,
     workerProcessJob: true,
     flowAdd: true,
     channelConsume: true,
     confirmPublish: true,
+    fastqTaskInItsRun: true,
     disabled: true,
   });
 });
 
 it('instruments BullMQ and amqplib imported from ESM with no loader flag, and the explicit call works too (ESM build)', () => {
-  const expected = { queueAdd: true, channelConsume: true, confirmPublish: true, explicitQueueAdd: true };
-  expect(run([fixture('hooks-esm.mjs')])).toEqual(expected);
-  // With the import-in-the-middle loader registered the result is the same (no double patching).
-  expect(run(['--import', '@opentelemetry/instrumentation/hook.mjs', fixture('hooks-esm.mjs')])).toEqual(expected);
+  // p-queue is an ES module: without the import-in-the-middle loader no hook sees it load.
+  expect(run([fixture('hooks-esm.mjs')])).toEqual({
+    queueAdd: true,
+    channelConsume: true,
+    confirmPublish: true,
+    pQueueAdd: false,
+    pQueueTaskInItsRun: false,
+    explicitQueueAdd: true,
+    disabled: true,
+  });
+});
+
+it('with the import-in-the-middle loader registered, also instruments p-queue, and BullMQ and amqplib are patched once (ESM build)', () => {
+  expect(run(['--import', fixture('register-loader.mjs'), fixture('hooks-esm.mjs')])).toEqual({
+    queueAdd: true,
+    channelConsume: true,
+    confirmPublish: true,
+    pQueueAdd: true,
+    pQueueTaskInItsRun: true,
+    explicitQueueAdd: true,
+    disabled: true,
+  });
 });

@@ -42,9 +42,9 @@ describe('verify', () => {
       ),
     ).toThrow(boom);
     const check = spanNamed(tracing.spans(), 'verify token stored');
-    expect(check.status.message).toBe('verify token stored: the read-back check threw: read-back failed: Authorization: Bearer [REDACTED]');
+    expect(check.status.message).toBe('verify token stored: the read-back check threw: read-back failed: Authorization: Bearer REDACTED');
     const event = check.events.find((e) => e.name === 'exception');
-    expect(event?.attributes?.['exception.message']).toBe('read-back failed: Authorization: Bearer [REDACTED]');
+    expect(event?.attributes?.['exception.message']).toBe('read-back failed: Authorization: Bearer REDACTED');
     expect(JSON.stringify([check.attributes, check.events, check.status])).not.toContain('abcdefghijklmnop');
   });
 

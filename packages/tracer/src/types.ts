@@ -1,7 +1,7 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Attributes, TracerProvider } from '@opentelemetry/api';
-import type { HttpInstrumentationOptions } from '@agentrace/instrumentation-http';
-import type { QueueInstrumentationOptions } from '@agentrace/instrumentation-queue';
+import type { AgentraceHttpInstrumentationConfig } from '@agentrace/instrumentation-http';
+import type { QueueInstrumentationConfig } from '@agentrace/instrumentation-queue';
 import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 /** Built-in exporter names, as in `OTEL_TRACES_EXPORTER`. */
@@ -148,9 +148,9 @@ export interface TracerOptions {
   /** Lowest diagnostic level reported. Default: `OTEL_LOG_LEVEL`, else `'warn'`. */
   logLevel?: LogLevel;
   /** Outgoing and incoming HTTP spans: `false` to turn off, or options. Default: on. */
-  http?: boolean | HttpInstrumentationOptions;
+  http?: boolean | AgentraceHttpInstrumentationConfig;
   /** Queue-client spans (BullMQ, RabbitMQ): `false` to turn off, or options. Default: on. */
-  queues?: boolean | QueueInstrumentationOptions;
+  queues?: boolean | QueueInstrumentationConfig;
   /**
    * The instrumentations to register with the provider: any OpenTelemetry instrumentation, agentrace's
    * classes (`AgentraceHttpInstrumentation`, `BullMQInstrumentation`, `AmqplibInstrumentation`,
@@ -209,8 +209,8 @@ export interface ResolvedConfig {
   shutdownTimeoutMillis: number;
   handleExit: boolean;
   logLevel: LogLevel;
-  http: false | HttpInstrumentationOptions;
-  queues: false | QueueInstrumentationOptions;
+  http: false | AgentraceHttpInstrumentationConfig;
+  queues: false | QueueInstrumentationConfig;
   /** The user's instrumentations, or undefined for agentrace's own. */
   instrumentations: Instrumentation[] | undefined;
   strict: boolean;

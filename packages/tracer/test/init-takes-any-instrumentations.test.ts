@@ -36,7 +36,7 @@ it('registers the given instrumentations with its provider and disables them at 
   await handle.forceFlush();
   expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(expect.arrayContaining(['GET']));
   // Told where the exporter sends, so its own requests are never traced.
-  expect(http.getConfig().exporterUrl).toBe(handle.config.endpoint);
+  expect(http.getConfig().exporterUrl).toBe(handle.config?.endpoint);
   expect(logged).toEqual([]);
   await handle.shutdown();
   handle = undefined;

@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import type * as Fastq from 'fastq';
 import { inWorkerBoot, uniqueName } from '../utils/runs.js';
-import type { ClientLibrary, ClientSession, ClientTestAdapter, SessionOptions } from './types.js';
+import type { ClientSession, ClientTestAdapter, SessionOptions } from './types.js';
 
 const require = createRequire(import.meta.url);
 

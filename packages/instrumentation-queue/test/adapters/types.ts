@@ -14,7 +14,7 @@ export interface ClientTestAdapter {
   patchedMethods(lib: ClientLibrary): Array<[object, string]>;
   /** Opens one queue and its producer; `name` gives a queue both sides of the cross-process test share. */
   open(lib: ClientLibrary, options?: SessionOptions): Promise<ClientSession>;
-  /** Whether process spans carry `agentrace.consumer.concurrency` (the consumer's configured concurrency). */
+  /** Whether process spans carry `agentrace.consumer.in_flight` and `agentrace.consumer.concurrency` (the consumer's load). */
   readonly recordsConcurrency: boolean;
   /** Whether messages can cross processes (the cross-process test runs for this client). */
   readonly crossProcess: boolean;
@@ -48,8 +48,8 @@ export interface ClientSession {
   consume(handler: (payload: string) => unknown): Promise<void>;
   /** Library calls that carry a hostile value through the instrumentation, by position. */
   readonly hostile: HostilePosition[];
-  /** Stops consuming, deletes the queue and closes every connection. */
-  close(): Promise<void>;
+  /** Stops consuming and closes every connection; deletes the queue unless `keepQueue` (the other process of the cross-process test deletes it). */
+  close(options?: { keepQueue?: boolean }): Promise<void>;
 }
 
 /** One place of a library call where a caller's value passes through the instrumentation. */

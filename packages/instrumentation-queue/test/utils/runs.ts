@@ -1,9 +1,8 @@
+import { ATTR_CORRELATION_ID as CORRELATION_ID } from '@agentrace/core';
 import { type Span, context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import type { TestTracing } from '@agentrace/testing';
 
 type ReadableSpan = ReturnType<TestTracing['spans']>[number];
-
-export const CORRELATION_ID = 'agentrace.correlation_id';
 
 /**
  * Runs `fn` as one logical run: a root `run {id}` span with the run's correlation id in baggage,
