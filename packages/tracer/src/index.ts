@@ -3,10 +3,8 @@ export { AgentraceConfigError, resolveConfig } from './config.js';
 export { AccountingBatchProcessor, type AccountingBatchOptions } from './batch-processor.js';
 export { ConsoleTraceProcessor } from './console-trace-processor.js';
 export { OtlpHttpExporter, OtlpHttpError, type OtlpHttpExporterOptions } from './otlp-http-exporter.js';
-export { RateLimitedLogger } from './diagnostics.js';
 export { RunAttributesSpanProcessor } from '@agentrace/core';
 export { installGlobals } from './globals.js';
-export { createPropagator } from './propagation.js';
 export type {
   BatchOptions,
   Compression,

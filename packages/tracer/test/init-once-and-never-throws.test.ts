@@ -1,6 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { init, RateLimitedLogger, type TracerHandle } from '@agentrace/tracer';
+import { init, type TracerHandle } from '@agentrace/tracer';
+import { RateLimitedLogger } from '../src/diagnostics.js';
 
 function recordingLogger() {
   const lines: { level: string; message: string }[] = [];

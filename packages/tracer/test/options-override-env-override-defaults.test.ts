@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { AgentraceConfigError, resolveConfig, type ResolvedConfig } from '@agentrace/tracer';
+import { AgentraceConfigError, type ResolvedConfig } from '@agentrace/tracer';
+import { resolveConfig } from '../src/config.js';
 
 describe('resolveConfig precedence', () => {
   it('uses the defaults with no options and no environment', () => {
