@@ -34,12 +34,16 @@ export class SoakAgent {
     switch (transport) {
       case 'http':
         return this.httpLookup(plan);
+      case 'limited-http':
+        return this.limitedLookup(plan);
       case 'in-process':
         return this.handOff(plan);
       case 'bullmq':
         return this.enqueueJob(plan);
       case 'rabbitmq':
         return this.publishMessage(plan);
+      case 'lazy-loop':
+        return this.handToLoop(plan);
     }
   }
 
@@ -62,6 +66,11 @@ export class SoakAgent {
     await this.transports.http(plan);
   }
 
+  @tool({ name: 'limited_lookup', attributes: runIdOf })
+  async limitedLookup(plan: RunPlan): Promise<void> {
+    await this.transports.limitedHttp(plan);
+  }
+
   @step({ name: 'hand_off', attributes: runIdOf })
   async handOff(plan: RunPlan): Promise<void> {
     await this.transports.inProcess(plan);
@@ -75,5 +84,11 @@ export class SoakAgent {
   @step({ name: 'publish_message', attributes: runIdOf })
   async publishMessage(plan: RunPlan): Promise<void> {
     await this.transports.rabbitmq(plan);
+  }
+
+  /** The first run to get here starts the loop, inside this step: its context is the loop's for good. */
+  @step({ name: 'hand_to_loop', attributes: runIdOf })
+  async handToLoop(plan: RunPlan): Promise<void> {
+    await this.transports.lazyLoop(plan);
   }
 }

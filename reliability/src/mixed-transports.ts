@@ -1,8 +1,11 @@
 // The transports of the mixed soak, instrumented as an app with its own tracer provider does it:
-// a local node:http server and three clients, two in-process queues, a BullMQ queue + Worker and a
-// RabbitMQ queue + consumer. Consumers are started in a "boot" context before any run, as a real
-// worker is, so a consumer that took the context active in its loop would put spans under the boot
-// span instead of the message's run.
+// a local node:http server and three clients, two more (fetch and undici) through dispatchers of 2
+// connections, two in-process queues, a BullMQ queue + Worker, a RabbitMQ queue + consumer, and a
+// setInterval poller (mixed-lazy-loop.ts). Consumers are started in a "boot" context before any run, as a real worker is,
+// so a consumer that took the context active in its loop would put spans under the boot span instead
+// of the message's run. The poller is not: the first run that sends it a message starts it, in that
+// run's context, as an agent creating its loop lazily does.
+import { isInEndedRun } from '@agentrace/core';
 import { correlationId, traced } from '@agentrace/decorators';
 import { instrumentHttp } from '@agentrace/instrumentation-http';
 import { bindToEnqueuer, instrumentQueues } from '@agentrace/instrumentation-queue';
@@ -13,14 +16,19 @@ import fastq from 'fastq';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import PQueue from 'p-queue';
-import { Pool } from 'undici';
-import { ATTR_SOAK_RUN_ID, type BrokerNames, type RunPlan, type Transport } from './mixed-plan.js';
+import { Agent, Pool, request as undiciRequest } from 'undici';
+import { lazyPoller } from './mixed-lazy-loop.js';
+import { ATTR_SOAK_RUN_ID, ATTR_SOAK_SENT_BY, httpPath, LOOP_RUN_NAME, loopRunId, type BrokerNames, type RunPlan, type Transport } from './mixed-plan.js';
 
 export interface MixedTransportsOptions {
   /** The app's own provider, passed to every instrumentation. */
   tracerProvider: TracerProvider;
   /** Sockets of the undici Pool and of the node:http Agent (requests beyond queue in the client). Default 32. */
   httpConnections?: number;
+  /** Sockets of the `limited-http` transport's undici Agent (fetch) and Pool (undici.request). Default 2. */
+  limitedConnections?: number;
+  /** Most messages the lazy loop handles per tick (every 2 ms). Default 32. */
+  loopBatch?: number;
   /** Concurrency of the p-queue and the fastq queue. Default 16. */
   inProcessConcurrency?: number;
   /** BullMQ Worker concurrency. Default 64. */
@@ -80,11 +88,28 @@ class Deliveries {
   }
 }
 
+/** A message to the lazy loop: the run that sent it and the correlation id of the run that handles it. */
+interface LoopMessage {
+  from: string;
+  correlationId: string;
+}
+
+/** What the lazy loop saw, read in its own context (the one it was started in) as each message came. */
+export interface LazyLoopStats {
+  /** Correlation ids of the run(s) whose context the loop kept: exactly one, the run that started it. */
+  readonly startedIn: Set<string | undefined>;
+  /** Messages handled while the run that started the loop was still going (the explicit, different correlation id made the new trace). */
+  whileStarterLive: number;
+  /** Messages handled after that run had ended (the ended-run rule made the new trace). */
+  afterStarterEnded: number;
+}
+
 export interface MixedTransports {
   readonly names: BrokerNames;
+  readonly loop: LazyLoopStats;
   /** Places where the active correlation id was not the run named by the payload: `where runId saw other`. */
   readonly mismatches: string[];
-  /** Errors the brokers' clients emitted (none expected). */
+  /** Errors the brokers' clients or the loop's runs emitted (none expected). */
   readonly errors: string[];
   /** Messages that never reached their consumer (`transport:runId`). */
   readonly lost: string[];
@@ -93,9 +118,12 @@ export interface MixedTransports {
   /** Records a mismatch if the active context is not in run `runId`. */
   check(runId: string, where: string): void;
   http(plan: RunPlan): Promise<void>;
+  limitedHttp(plan: RunPlan): Promise<void>;
   inProcess(plan: RunPlan): Promise<void>;
   bullmq(plan: RunPlan): Promise<void>;
   rabbitmq(plan: RunPlan): Promise<void>;
+  /** Sends the run's message to the lazy loop (starting it, the first time) and waits until the loop's run for it has handled it. */
+  lazyLoop(plan: RunPlan): Promise<void>;
   /** Closes every worker, connection and server it opened, deletes its own queues, and removes the instrumentations. */
   close(): Promise<void>;
 }
@@ -108,6 +136,8 @@ export async function startMixedTransports(options: MixedTransportsOptions): Pro
   const {
     tracerProvider,
     httpConnections = 32,
+    limitedConnections = 2,
+    loopBatch = 32,
     inProcessConcurrency = 16,
     workerConcurrency = 64,
     prefetch = 64,
@@ -161,6 +191,31 @@ export async function startMixedTransports(options: MixedTransportsOptions): Pro
     },
     withRunId,
   );
+  const loopStep = traced(
+    'loop_step',
+    async (message: LoopMessage) => {
+      await sleep(1);
+      check(message.correlationId, 'lazy-loop step');
+      deliveries.delivered(`lazy-loop:${message.from}`);
+    },
+    { attributes: (message: LoopMessage) => ({ [ATTR_SOAK_RUN_ID]: message.correlationId }) },
+  );
+  // Neither detached nor newTrace: the run it is called in (the loop's) is the one that started the
+  // loop, alive for the first messages and ended for the later ones. A new trace either way, by the
+  // message's own correlation id or by the ended-run rule.
+  const handleLoopMessage = traced(LOOP_RUN_NAME, (message: LoopMessage) => loopStep(message), {
+    type: 'run',
+    correlationId: (message: LoopMessage) => message.correlationId,
+    attributes: (message: LoopMessage) => ({ [ATTR_SOAK_RUN_ID]: message.correlationId, [ATTR_SOAK_SENT_BY]: message.from }),
+  });
+  const loop: LazyLoopStats = { startedIn: new Set(), whileStarterLive: 0, afterStarterEnded: 0 };
+  const poller = lazyPoller<LoopMessage>((message) => {
+    loop.startedIn.add(correlationId());
+    if (isInEndedRun(context.active())) loop.afterStarterEnded++;
+    else loop.whileStarterLive++;
+    handleLoopMessage(message).catch((error: unknown) => errors.push(`lazy-loop run ${message.correlationId}: ${String(error)}`));
+  }, { batch: loopBatch });
+
   const messageStep = traced(
     'message_step',
     async (runId: string) => {
@@ -208,7 +263,12 @@ export async function startMixedTransports(options: MixedTransportsOptions): Pro
       const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const pool = new Pool(origin, { connections: httpConnections });
       const agent = new http.Agent({ keepAlive: true, maxSockets: httpConnections });
-      closers.push(() => pool.close(), () => agent.destroy());
+      // Thousands of requests through 2 sockets each: they queue in the dispatcher and go out later,
+      // when another request frees a socket.
+      const limitedAgent = new Agent({ connections: limitedConnections });
+      const limitedPool = new Pool(origin, { connections: limitedConnections });
+      closers.push(() => pool.close(), () => agent.destroy(), () => limitedAgent.close(), () => limitedPool.close());
+      closers.push(() => poller.stop());
 
       const pqueue = new PQueue({ concurrency: inProcessConcurrency });
       const fq = fastq.promise((task: () => Promise<void>) => task(), inProcessConcurrency);
@@ -264,6 +324,14 @@ export async function startMixedTransports(options: MixedTransportsOptions): Pro
         undici: async (_url, path) => (await pool.request({ path, method: 'GET' })).body.text(),
         'node:http': (url) => get(url),
       };
+      const limitedCallers: Record<RunPlan['limitedHttpClient'], (url: string) => Promise<string>> = {
+        fetch: async (url) => (await fetch(url, { dispatcher: limitedAgent } as RequestInit)).text(),
+        undici: async (url) => (await undiciRequest(url, { dispatcher: limitedPool })).body.text(),
+      };
+      const expectAnswer = (plan: RunPlan, body: string): void => {
+        const answered = (JSON.parse(body) as { runId?: string }).runId;
+        if (answered !== plan.runId) mismatches.push(`http answer ${plan.runId} got ${String(answered)}`);
+      };
       const viaBroker = async (transport: Transport, runId: string, send: () => Promise<unknown>): Promise<void> => {
         const key = `${transport}:${runId}`;
         const handled = deliveries.expect(key);
@@ -278,16 +346,18 @@ export async function startMixedTransports(options: MixedTransportsOptions): Pro
 
       return {
         names,
+        loop,
         mismatches,
         errors,
         lost: deliveries.lost,
         unexpected: deliveries.unexpected,
         check,
         async http(plan) {
-          const path = `/lookup?run=${encodeURIComponent(plan.runId)}`;
-          const body = await callers[plan.httpClient](`${origin}${path}`, path);
-          const answered = (JSON.parse(body) as { runId?: string }).runId;
-          if (answered !== plan.runId) mismatches.push(`http answer ${plan.runId} got ${String(answered)}`);
+          const path = httpPath('http', plan);
+          expectAnswer(plan, await callers[plan.httpClient](`${origin}${path}`, path));
+        },
+        async limitedHttp(plan) {
+          expectAnswer(plan, await limitedCallers[plan.limitedHttpClient](`${origin}${httpPath('limited-http', plan)}`));
         },
         async inProcess(plan) {
           const task = bindToEnqueuer(() => crunch(plan.runId), { destination: plan.inProcessQueue, tracerProvider });
@@ -301,6 +371,9 @@ export async function startMixedTransports(options: MixedTransportsOptions): Pro
           return viaBroker('rabbitmq', plan.runId, () =>
             new Promise<void>((resolve, reject) => publish.sendToQueue(names.rabbitmq, content, {}, (error) => (error ? reject(error) : resolve()))),
           );
+        },
+        lazyLoop(plan) {
+          return viaBroker('lazy-loop', plan.runId, async () => poller.send({ from: plan.runId, correlationId: loopRunId(plan) }));
         },
         close: closeAll,
       } satisfies MixedTransports;
