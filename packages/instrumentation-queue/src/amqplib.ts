@@ -1,10 +1,11 @@
 // amqplib (RabbitMQ): where amqplib keeps what the shared producer and consumer need. The context
 // rides in the message headers (on a copy of the caller's options); a consumed message's span ends
 // when its handler is done and it is acked, nacked or rejected (pull style for `channel.get`).
-import { type Attributes, type TracerProvider, context, trace } from '@opentelemetry/api';
+import { type Attributes, type Context, type TracerProvider, context, propagation, trace } from '@opentelemetry/api';
 import { capString, isThenable } from '@agentrace/core';
 import { type BacklogSource, backlogSource } from './backlog.js';
 import { reporter } from './diagnostics.js';
+import { alwaysOutsideRuns, outsideRuns, wrapEmit } from './event-context.js';
 import type { AmqpChannelModule, AmqpMessage, ClientState, Delivery, StateSource } from './internal-types.js';
 import {
   canCarry,
@@ -81,7 +82,7 @@ function patchPrototypes(channel: object | undefined, confirm: object | undefine
     wrapMethod(channel, 'reject', (original) => wrapSettle(original, 'reject')),
     wrapMethod(channel, 'ackAll', (original) => wrapSettleAll(original, 'ack')),
     wrapMethod(channel, 'nackAll', (original) => wrapSettleAll(original, 'nack')),
-    wrapMethod(channel, 'emit', (original) => wrapEmit(original)),
+    wrapMethod(channel, 'emit', (original) => wrapChannelEmit(original)),
     wrapMethod(channel, 'qos', (original) => wrapQos(original)),
     wrapMethod(channel, 'prefetch', (original) => wrapQos(original)),
     wrapMethod(confirm, 'publish', (original) => wrapConfirmPublish(original, source)),
@@ -98,9 +99,33 @@ function patchPrototypes(channel: object | undefined, confirm: object | undefine
 }
 
 /**
+ * Patches the `emit` of amqplib's `Connection` (`lib/connection.js` exports), which both APIs' models
+ * re-emit from (`close`, `error`, `blocked`, `unblocked`, ...): their listeners run outside the run
+ * that opened the connection. Returns the undo.
+ */
+export function patchAmqplibConnection(moduleExports: { Connection?: { prototype?: object } } | undefined, _source: StateSource): () => void {
+  return wrapConnectionEmit(moduleExports?.Connection?.prototype);
+}
+
+function wrapConnectionEmit(proto: object | undefined): () => void {
+  // Only amqplib's own class: never EventEmitter.prototype, which the connection's emit is inherited from.
+  if (!proto || !Object.prototype.hasOwnProperty.call(proto, 'sendMethod')) {
+    reporter.errorOnce('amqplib:connection', 'no amqplib Connection class found; its events keep the context it was opened in');
+    return () => {};
+  }
+  return wrapMethod(proto, 'emit', (original) => wrapEmit(original, 'amqplib', alwaysOutsideRuns));
+}
+
+/** The explicit form's patch of the class of `connection` (a channel's or a model's), if it is one. */
+function patchConnectionOf(connection: unknown): () => void {
+  return connection !== null && typeof connection === 'object' ? wrapConnectionEmit(Object.getPrototypeOf(connection) as object | undefined) : () => {};
+}
+
+/**
  * Explicit form: pass a connection (from `amqplib.connect`) or a channel, and every channel class it
- * makes is instrumented. Needed only where the require hook could not see amqplib load (it was
- * loaded before the instrumentation was enabled).
+ * makes is instrumented, and the class of its underlying connection (whose events then run outside any
+ * run). Needed only where the require hook could not see amqplib load (it was loaded before the
+ * instrumentation was enabled).
  */
 export function instrumentAmqplib(
   target: unknown,
@@ -114,7 +139,10 @@ export function instrumentAmqplib(
   }
   const t = target as Record<string, unknown>;
   if (typeof t.Channel === 'function') return { disable: patchAmqplibChannels(t as AmqpChannelModule, source) };
-  if (typeof t.consume === 'function' && typeof t.publish === 'function') return { disable: patchInstanceClasses(target, source) };
+  if (typeof t.consume === 'function' && typeof t.publish === 'function') {
+    const undo = [patchInstanceClasses(target, source), patchConnectionOf(t.connection)];
+    return { disable: () => undo.forEach((restore) => restore()) };
+  }
   if (typeof t.createChannel === 'function') {
     const undo: Array<() => void> = [];
     // Each channel class is patched once, however many channels the connection opens.
@@ -138,6 +166,7 @@ export function instrumentAmqplib(
         return result;
       };
     undo.push(wrapMethod(target, 'createChannel', patchReturned), wrapMethod(target, 'createConfirmChannel', patchReturned));
+    undo.push(patchConnectionOf(t.connection));
     return {
       disable() {
         disabled = true;
@@ -424,8 +453,22 @@ function wrapSettleAll(original: Fn, how: 'ack' | 'nack'): Fn {
   };
 }
 
-function wrapEmit(original: Fn): Fn {
-  return function emit(this: object, event: unknown, ...args: unknown[]) {
+/**
+ * Where a channel event's listeners run: a `return` (a message the broker could not route, handed back)
+ * in the context its headers carry, the run that published it; every other event (`close`, `error`,
+ * `drain`, `cancel`, confirms, the deliveries the consume callbacks then take into their own CONSUMER
+ * span) outside the run that opened the channel.
+ */
+function channelEventContext(_channel: unknown, event: unknown, message: unknown, active: Context): Context {
+  const outside = outsideRuns(active);
+  if (event !== 'return') return outside;
+  const headers = (message as Partial<AmqpMessage> | null | undefined)?.properties?.headers;
+  return headers !== null && typeof headers === 'object' ? propagation.extract(outside, headers) : outside;
+}
+
+function wrapChannelEmit(original: Fn): Fn {
+  const emitInContext = wrapEmit(original, 'amqplib', channelEventContext);
+  return function emit(this: object, event: unknown) {
     if (event === 'close' || event === 'error') {
       const pending = pendingByChannel.get(this);
       if (pending && pending.size > 0) {
@@ -436,6 +479,6 @@ function wrapEmit(original: Fn): Fn {
         pending.clear();
       }
     }
-    return original.apply(this, [event, ...args]);
+    return emitInContext.apply(this, arguments as unknown as unknown[]);
   };
 }

@@ -1,10 +1,11 @@
 // BullMQ (Redis): where BullMQ keeps what the shared producer and consumer need. The context rides in
 // the job's own `opts.telemetry.metadata` field (stored by BullMQ as `tm`, kept across retries and
 // repetitions) as JSON of a W3C carrier; a process span is one attempt of the Worker's processor.
-import { type Attributes, type Span, type TracerProvider, context, createContextKey, trace } from '@opentelemetry/api';
+import { type Attributes, type Context, type Span, type TracerProvider, context, createContextKey, trace } from '@opentelemetry/api';
 import { capString } from '@agentrace/core';
 import { type BacklogSource, backlogSource } from './backlog.js';
 import { reporter } from './diagnostics.js';
+import { outsideRuns, wrapEmit } from './event-context.js';
 import type {
   BullFlowJob,
   BullJob,
@@ -97,16 +98,18 @@ export function resolveBullMQState(config: BullMQInstrumentationConfig, tracerPr
 
 /**
  * Patches BullMQ's classes found in `moduleExports` (prototypes, so instances made before and after both
- * count): `Queue.add`, `addBulk`, `upsertJobScheduler`, `FlowProducer.add`, `addBulk`, and the Worker's
- * `processJob` and `handleFailed`. Queues and workers given BullMQ's own `telemetry` option are left to
- * it, so nothing is traced twice. Returns the undo.
+ * count): `Queue.add`, `addBulk`, `upsertJobScheduler`, `FlowProducer.add`, `addBulk`, the Worker's
+ * `processJob` and `handleFailed`, and the `emit` of each class (see `workerEventContext`). Queues and
+ * workers given BullMQ's own `telemetry` option are left to it, so nothing is traced twice. Returns the
+ * undo.
  */
 export function patchBullMQ(moduleExports: BullMQModuleLike, source: StateSource<BullMQState>): () => void {
   const queue = moduleExports.Queue?.prototype;
   const worker = moduleExports.Worker?.prototype;
   const flow = moduleExports.FlowProducer?.prototype;
-  if (!queue && !worker && !flow) {
-    reporter.errorOnce('bullmq:shape', 'the bullmq module has no Queue, Worker or FlowProducer class; nothing was instrumented');
+  const events = moduleExports.QueueEvents?.prototype;
+  if (!queue && !worker && !flow && !events) {
+    reporter.errorOnce('bullmq:shape', 'the bullmq module has no Queue, Worker, FlowProducer or QueueEvents class; nothing was instrumented');
     return () => {};
   }
   const undo = [
@@ -121,8 +124,43 @@ export function patchBullMQ(moduleExports: BullMQModuleLike, source: StateSource
     typeof (worker as { handleFailed?: unknown } | undefined)?.handleFailed === 'function'
       ? wrapMethod(worker, 'handleFailed', (original) => wrapHandleFailed(original))
       : wrapMethod(worker, 'callProcessJob', (original) => wrapCallProcessJob(original)),
+    wrapMethod(worker, 'emit', (original) => wrapEmit(original, 'bullmq', workerEventContext)),
+    wrapMethod(queue, 'emit', (original) => wrapEmit(original, 'bullmq', connectionEventContext)),
+    wrapMethod(flow, 'emit', (original) => wrapEmit(original, 'bullmq', connectionEventContext)),
+    wrapMethod(events, 'emit', (original) => wrapEmit(original, 'bullmq', queueEventsContext)),
   ];
   return () => undo.forEach((restore) => restore());
+}
+
+// Where the listeners of a BullMQ instance run. Its loops (the Worker's fetch loop, stalled-job checker
+// and lock extender, the QueueEvents stream reader) and its Redis connections run in the context it was
+// created in, so without this every event they fire would land in the run that created the instance.
+
+/** Worker events fired by the app's own calls (`pause`, `resume`, `close`): they keep the caller's context. */
+const WORKER_CALLER_EVENTS = new Set<unknown>(['paused', 'resumed', 'closing', 'closed']);
+/** Queue and FlowProducer events that come from their connection rather than from the app's calls. */
+const CONNECTION_EVENTS = new Set<unknown>(['error', 'ioredis:close']);
+
+/**
+ * A Worker's `completed`, `failed` and `progress` of the job it is processing fire inside that job's
+ * attempt and keep its context (the process span, the producer's baggage); the events of the app's own
+ * calls keep the caller's; every other event (`active`, fired before the attempt or at the end of the
+ * previous job's, `drained`, `stalled`, `error`, `ready`, ...) runs outside any run.
+ */
+function workerEventContext(worker: BullQueueBase, event: unknown, first: unknown, active: Context): Context {
+  if (skip(worker) || WORKER_CALLER_EVENTS.has(event)) return active;
+  const attempt = active.getValue(ATTEMPT_KEY) as Delivery | undefined;
+  return attempt !== undefined && attempt.message === first ? active : outsideRuns(active);
+}
+
+/** A Queue's (or FlowProducer's) events come from the app's calls (`waiting` from `add`, ...), but for those of its connection. */
+function connectionEventContext(queue: BullQueueBase, event: unknown, _first: unknown, active: Context): Context {
+  return skip(queue) || !CONNECTION_EVENTS.has(event) ? active : outsideRuns(active);
+}
+
+/** Every QueueEvents event comes from the Redis stream it reads (or its connection): none belongs to a run here. */
+function queueEventsContext(queueEvents: BullQueueBase, _event: unknown, _first: unknown, active: Context): Context {
+  return skip(queueEvents) ? active : outsideRuns(active);
 }
 
 /**

@@ -135,6 +135,7 @@ export interface BullMQModuleLike {
   Queue?: { prototype: object };
   Worker?: { prototype: object };
   FlowProducer?: { prototype: object };
+  QueueEvents?: { prototype: object };
 }
 
 export interface AmqpMessage {

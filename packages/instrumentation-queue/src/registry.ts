@@ -8,17 +8,27 @@ import {
   type AmqplibInstrumentationConfig,
   patchAmqplibCallbackChannels,
   patchAmqplibChannels,
+  patchAmqplibConnection,
   resolveAmqplibState,
 } from './amqplib.js';
 import { type BullMQInstrumentationConfig, type BullMQState, patchBullMQ, resolveBullMQState } from './bullmq.js';
 import { QueueClientInstrumentation } from './client-instrumentation.js';
 import { type InProcessQueueInstrumentationConfig, patchFastq, patchPQueue, resolveInProcessState } from './in-process.js';
 import type { ClientState, QueueClient } from './internal-types.js';
-import { MESSAGING_SYSTEM_VALUE_BULLMQ, MESSAGING_SYSTEM_VALUE_IN_PROCESS, MESSAGING_SYSTEM_VALUE_RABBITMQ } from './semconv.js';
+import { type IORedisInstrumentationConfig, patchIORedis, resolveIORedisState } from './ioredis.js';
+import {
+  MESSAGING_SYSTEM_VALUE_BULLMQ,
+  MESSAGING_SYSTEM_VALUE_IN_PROCESS,
+  MESSAGING_SYSTEM_VALUE_RABBITMQ,
+  MESSAGING_SYSTEM_VALUE_REDIS,
+} from './semconv.js';
 
 /**
  * BullMQ (Redis): PRODUCER spans for `Queue.add`, `addBulk`, `upsertJobScheduler` and
- * `FlowProducer.add`/`addBulk`, a CONSUMER span per attempt of a `Worker`'s processor.
+ * `FlowProducer.add`/`addBulk`, a CONSUMER span per attempt of a `Worker`'s processor. Listeners of
+ * events BullMQ fires from its own loops and connections (every `QueueEvents` event; a `Worker`'s
+ * events but those about the job it is processing and those of the app's own calls; a `Queue`'s
+ * connection events) run outside the run that created the instance.
  */
 export class BullMQInstrumentation extends QueueClientInstrumentation<BullMQInstrumentationConfig, BullMQState> {
   constructor(config: BullMQInstrumentationConfig = {}) {
@@ -40,7 +50,12 @@ const BULLMQ = {
     {
       name: 'bullmq',
       versions: ['>=5.0.0 <6'],
-      files: { 'dist/cjs/classes/queue.js': patchBullMQ, 'dist/cjs/classes/worker.js': patchBullMQ, 'dist/cjs/classes/flow-producer.js': patchBullMQ },
+      files: {
+        'dist/cjs/classes/queue.js': patchBullMQ,
+        'dist/cjs/classes/worker.js': patchBullMQ,
+        'dist/cjs/classes/flow-producer.js': patchBullMQ,
+        'dist/cjs/classes/queue-events.js': patchBullMQ,
+      },
     },
   ],
   resolve: resolveBullMQState,
@@ -50,7 +65,8 @@ const BULLMQ = {
 /**
  * amqplib (RabbitMQ): PRODUCER spans for `publish` and `sendToQueue` (on a confirm channel they end
  * when the broker confirms), a CONSUMER span per delivery to a `consume` callback (ended once the
- * handler is done and the message is settled) and per `get`.
+ * handler is done and the message is settled) and per `get`. Listeners of channel and connection
+ * events run outside the run that opened them (a `return` in the returned message's publisher's context).
  */
 export class AmqplibInstrumentation extends QueueClientInstrumentation<AmqplibInstrumentationConfig, ClientState> {
   constructor(config: AmqplibInstrumentationConfig = {}) {
@@ -66,12 +82,17 @@ const AMQPLIB = {
   optionKey: 'amqplib',
   system: MESSAGING_SYSTEM_VALUE_RABBITMQ,
   onByDefault: true,
-  // amqplib's entry points (`amqplib`, `amqplib/callback_api`) `require` the files of its channel classes.
+  // amqplib's entry points (`amqplib`, `amqplib/callback_api`) `require` the files of its channel and
+  // connection classes.
   modules: [
     {
       name: 'amqplib',
       versions: ['>=0.10.0 <3'],
-      files: { 'lib/channel_model.js': patchAmqplibChannels, 'lib/callback_model.js': patchAmqplibCallbackChannels },
+      files: {
+        'lib/channel_model.js': patchAmqplibChannels,
+        'lib/callback_model.js': patchAmqplibCallbackChannels,
+        'lib/connection.js': patchAmqplibConnection,
+      },
     },
   ],
   resolve: resolveAmqplibState,
@@ -106,8 +127,33 @@ const IN_PROCESS = {
   instrumentation: InProcessQueueInstrumentation,
 } as const satisfies QueueClient<'inProcess', InProcessQueueInstrumentationConfig, ClientState>;
 
+/**
+ * ioredis: no spans (a Redis pub/sub payload is a plain string, with no room for a carrier); the
+ * listeners of every event of a `Redis` or `Cluster` client (a subscriber's `message`, `pmessage`,
+ * `smessage` and their `Buffer` forms, its connection events) run outside the run that created it.
+ */
+export class IORedisInstrumentation extends QueueClientInstrumentation<IORedisInstrumentationConfig, ClientState> {
+  constructor(config: IORedisInstrumentationConfig = {}) {
+    super(config);
+  }
+
+  protected override client(): QueueClient<'ioredis', IORedisInstrumentationConfig, ClientState> {
+    return IOREDIS;
+  }
+}
+
+const IOREDIS = {
+  optionKey: 'ioredis',
+  system: MESSAGING_SYSTEM_VALUE_REDIS,
+  onByDefault: true,
+  // ioredis's index `require`s the files of its client classes, for `import` too (it is CommonJS).
+  modules: [{ name: 'ioredis', versions: ['>=5.0.0 <6'], files: { 'built/Redis.js': patchIORedis, 'built/cluster/index.js': patchIORedis } }],
+  resolve: resolveIORedisState,
+  instrumentation: IORedisInstrumentation,
+} as const satisfies QueueClient<'ioredis', IORedisInstrumentationConfig, ClientState>;
+
 /** Every registered client, in the order `instrumentQueues` enables them. */
-export const QUEUE_CLIENTS = [BULLMQ, AMQPLIB, IN_PROCESS] as const;
+export const QUEUE_CLIENTS = [BULLMQ, AMQPLIB, IN_PROCESS, IOREDIS] as const;
 
 /** A registered client. */
 export type RegisteredQueueClient = (typeof QUEUE_CLIENTS)[number];

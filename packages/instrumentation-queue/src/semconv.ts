@@ -20,6 +20,8 @@ export const MESSAGING_OPERATION_TYPE_VALUE_RECEIVE = 'receive' as const;
 export const MESSAGING_SYSTEM_VALUE_RABBITMQ = 'rabbitmq' as const;
 /** Not in the conventions' list; a custom value as the conventions allow. */
 export const MESSAGING_SYSTEM_VALUE_BULLMQ = 'bullmq' as const;
+/** Redis pub/sub (ioredis). Not in the conventions' list; a custom value as the conventions allow. */
+export const MESSAGING_SYSTEM_VALUE_REDIS = 'redis' as const;
 /** Default system for in-process queues (p-queue, fastq, emitters). */
 export const MESSAGING_SYSTEM_VALUE_IN_PROCESS = 'in_process' as const;
 

@@ -1,6 +1,7 @@
 // The public types every client shares. Each client's own config type (`BullMQInstrumentationConfig`,
-// `AmqplibInstrumentationConfig`, `InProcessQueueInstrumentationConfig`) sits in its client file, next
-// to what it configures, so a new client touches only its own file there (README, "Adding a client").
+// `AmqplibInstrumentationConfig`, `InProcessQueueInstrumentationConfig`, `IORedisInstrumentationConfig`)
+// sits in its client file, next to what it configures, so a new client touches only its own file there
+// (README, "Adding a client").
 import type { Attributes, MeterProvider, Span, TracerProvider } from '@opentelemetry/api';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 import type { QueueClientSwitches } from './registry.js';
@@ -59,8 +60,8 @@ export interface BacklogSamplingConfig {
 /**
  * Options of `instrumentQueues`, which `init` calls with the tracer options' `queues` entry. Besides the
  * fields below it takes one key per registered client (`src/registry.ts`): `bullmq` (default `true`),
- * `amqplib` (default `true`) and `inProcess` (default `false`), each `false` to leave the client alone,
- * `true` for its defaults, or its config (`BullMQInstrumentationConfig`, ...).
+ * `amqplib` (default `true`), `inProcess` (default `false`) and `ioredis` (default `true`), each `false`
+ * to leave the client alone, `true` for its defaults, or its config (`BullMQInstrumentationConfig`, ...).
  */
 export interface QueueInstrumentationConfig extends QueueClientSwitches {
   /** Provider to use. Default: the global one (looked up per span, so it can be registered later). */

@@ -42,7 +42,8 @@ for (const client of QUEUE_CLIENTS) {
       loaded?.instrumentation.disable();
     });
 
-    it('records a failed message with the credentials in its error masked, and never records the payload', async () => {
+    it('records a failed message with the credentials in its error masked, and never records the payload', async (ctx) => {
+      if (loaded.adapter.messages === 'detaches') return ctx.skip(); // records no span, so nothing to mask
       session = await loaded.adapter.open(loaded.lib);
       const s = session;
       const boom = new Error('sync refused: token=t0k-secret-1, Authorization: Bearer abcdefghijklmnop');

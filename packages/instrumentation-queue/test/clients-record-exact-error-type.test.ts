@@ -63,7 +63,8 @@ for (const client of QUEUE_CLIENTS) {
     });
 
     for (const failure of FAILURES) {
-      it(`records ${failure.kind} as error.type ${failure.errorType}`, async () => {
+      it(`records ${failure.kind} as error.type ${failure.errorType}`, async (ctx) => {
+        if (loaded.adapter.messages === 'detaches') return ctx.skip(); // records no span to carry it
         const payload = `${client.optionKey}: ${failure.kind}`;
         const thrown = failure.make();
         failures.set(payload, thrown);

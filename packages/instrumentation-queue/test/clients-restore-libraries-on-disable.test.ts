@@ -30,12 +30,18 @@ for (const client of QUEUE_CLIENTS) {
     const seen = new Map<string, string | undefined>();
     let trips = 0;
 
-    /** One message through the client: traced (a process span in the run's trace) or not at all. */
+    /**
+     * One message through the client: traced (a process span in the run's trace; for a detaching
+     * client, the handler outside the run that created the subscriber) or not at all.
+     */
     async function expectTraced(traced: boolean): Promise<void> {
       tracing.reset();
       const payload = `${client.optionKey}-${++trips}`;
       await roundTrip(session, seen, payload);
-      if (traced) {
+      if (loaded.adapter.messages === 'detaches') {
+        expect(seen.get(payload), 'the run the handler saw').toBe(traced ? undefined : session.creatorRun);
+        expect(tracing.spans().map((s) => s.name)).toEqual([`run ${payload}`]);
+      } else if (traced) {
         expect(seen.get(payload), 'the handler ran in the run').toBe(payload);
         await waitFor('process span', () => byName(tracing.spans(), session.processSpanName).length === 1);
         const run = byName(tracing.spans(), `run ${payload}`)[0]!;

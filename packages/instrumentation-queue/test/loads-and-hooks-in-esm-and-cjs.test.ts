@@ -15,25 +15,29 @@ beforeAll(() => {
   execFileSync('flock', ['/tmp/agentrace-build.lock', process.execPath, '../../scripts/build-package.mjs'], { cwd: packageDir, stdio: 'pipe' });
 }, 180_000);
 
-it('instruments BullMQ, amqplib and fastq when instrumentQueues runs before they are required (CommonJS build)', () => {
+it('instruments BullMQ, amqplib, fastq and ioredis when instrumentQueues runs before they are required (CommonJS build)', () => {
   expect(run([fixture('hooks-cjs.cjs')])).toEqual({
     queueAdd: true,
     workerProcessJob: true,
     flowAdd: true,
     channelConsume: true,
     confirmPublish: true,
+    queueEventsEmit: true,
+    connectionEmit: true,
+    redisEmit: true,
     fastqTaskInItsRun: true,
     disabled: true,
   });
 });
 
-it('instruments BullMQ and amqplib imported from ESM with no loader flag, and the explicit call works too (ESM build)', () => {
+it('instruments BullMQ, amqplib and ioredis imported from ESM with no loader flag, and the explicit call works too (ESM build)', () => {
   // p-queue is an ES module: without the import-in-the-middle loader no hook sees it load.
   expect(run([fixture('hooks-esm.mjs')])).toEqual({
     queueAdd: true,
     channelConsume: true,
     confirmPublish: true,
     pQueueAdd: false,
+    redisEmit: true,
     pQueueTaskInItsRun: false,
     explicitQueueAdd: true,
     disabled: true,
@@ -46,6 +50,7 @@ it('with the import-in-the-middle loader registered, also instruments p-queue, a
     channelConsume: true,
     confirmPublish: true,
     pQueueAdd: true,
+    redisEmit: true,
     pQueueTaskInItsRun: true,
     explicitQueueAdd: true,
     disabled: true,

@@ -149,12 +149,12 @@ export interface TracerOptions {
   logLevel?: LogLevel;
   /** Outgoing and incoming HTTP spans: `false` to turn off, or options. Default: on. */
   http?: boolean | AgentraceHttpInstrumentationConfig;
-  /** Queue-client spans (BullMQ, RabbitMQ): `false` to turn off, or options. Default: on. */
+  /** Queue and messaging clients (BullMQ, RabbitMQ, ioredis listeners): `false` to turn off, or options. Default: on. */
   queues?: boolean | QueueInstrumentationConfig;
   /**
    * The instrumentations to register with the provider: any OpenTelemetry instrumentation, agentrace's
    * classes (`AgentraceHttpInstrumentation`, `BullMQInstrumentation`, `AmqplibInstrumentation`,
-   * `InProcessQueueInstrumentation`) or the official ones. Replaces the default list, so `http` and
+   * `InProcessQueueInstrumentation`, `IORedisInstrumentation`) or the official ones. Replaces the default list, so `http` and
    * `queues` then do nothing. Default: agentrace's HTTP and queue instrumentations, configured by `http`
    * and `queues`.
    */

@@ -18,9 +18,11 @@ const SLOW_IN_AMQPLIB = {
 };
 
 type ChannelClasses = { Channel: { prototype: Record<string, unknown> }; ConfirmChannel: { prototype: Record<string, unknown> } };
+type ConnectionClass = { Connection: { prototype: Record<string, unknown> } };
 
 export const adapter: ClientTestAdapter = {
   recordsConcurrency: true,
+  messages: 'carries-context',
   crossProcess: true,
 
   load: () => require('amqplib') as ClientLibrary,
@@ -30,11 +32,14 @@ export const adapter: ClientTestAdapter = {
     const root = dirname(require.resolve('amqplib'));
     const promiseApi = require(join(root, 'lib/channel_model.js')) as ChannelClasses;
     const callbackApi = require(join(root, 'lib/callback_model.js')) as ChannelClasses;
+    const { Connection } = require(join(root, 'lib/connection.js')) as ConnectionClass;
     const methods: Array<[Record<string, unknown>, string]> = [
       ...[...CHANNEL_METHODS, 'get', 'assertQueue', 'checkQueue'].map((m) => [promiseApi.Channel.prototype, m] as [Record<string, unknown>, string]),
       [promiseApi.ConfirmChannel.prototype, 'publish'],
       ...CHANNEL_METHODS.map((m) => [callbackApi.Channel.prototype, m] as [Record<string, unknown>, string]),
       [callbackApi.ConfirmChannel.prototype, 'publish'],
+      // Both APIs' models re-emit the connection's events: its listeners run outside the run that opened it.
+      [Connection.prototype, 'emit'],
     ];
     // `qos` is gone from amqplib 2 (`prefetch` stays): only the methods this version has.
     return methods.filter(([holder, name]) => typeof holder[name] === 'function');
@@ -86,6 +91,8 @@ export const adapter: ClientTestAdapter = {
         { position: 'sendToQueue options.headers', skip: SLOW_IN_AMQPLIB.headers, send: (value) => hostileSend(Buffer.from('x'), { headers: value }) },
         { position: 'a header value', skip: SLOW_IN_AMQPLIB.header, send: (value) => hostileSend(Buffer.from('x'), { headers: { 'x-payload': value } }) },
         { position: 'options.messageId', send: (value) => hostileSend(Buffer.from('x'), { messageId: value }) },
+        // A returned message's headers are read for the publisher's context, where amqplib emits it.
+        { position: 'a returned message', send: (value) => plainChannel().then((ch) => ch.emit('return', value)) },
       ],
       async close({ keepQueue = false } = {}) {
         await consumer?.close();

@@ -26,13 +26,19 @@ const SLOW_IN_BULLMQ = {
 
 export const adapter: ClientTestAdapter = {
   recordsConcurrency: true,
+  messages: 'carries-context',
   crossProcess: true,
 
   load: () => require('bullmq') as ClientLibrary,
 
   patchedMethods(lib) {
-    const { Queue, Worker, FlowProducer } = lib as typeof BullMQ;
+    const { Queue, Worker, FlowProducer, QueueEvents } = lib as typeof BullMQ;
     return [
+      // emit: listeners of the events BullMQ fires from its loops and connections run outside the creating run.
+      [Queue.prototype, 'emit'],
+      [Worker.prototype, 'emit'],
+      [FlowProducer.prototype, 'emit'],
+      [QueueEvents.prototype, 'emit'],
       [Queue.prototype, 'add'],
       [Queue.prototype, 'addBulk'],
       [Queue.prototype, 'upsertJobScheduler'],

@@ -12,6 +12,7 @@ type FastqModule = typeof Fastq;
 
 export const adapter: ClientTestAdapter = {
   recordsConcurrency: false,
+  messages: 'carries-context',
   crossProcess: false,
 
   load: () => ({ fastq: require('fastq') as FastqModule }),

@@ -19,6 +19,14 @@ export interface ClientTestAdapter {
   /** Whether messages can cross processes (the cross-process test runs for this client). */
   readonly crossProcess: boolean;
   /**
+   * What the instrumentation does with a message. `carries-context`: producer and process spans, and
+   * the handler runs in its producer's run. `detaches`: no spans, because the message has no room for
+   * a carrier (ioredis pub/sub); the handler only stops running in the run that created the consumer
+   * (`ClientSession.creatorRun`). The tests about spans skip a detaching client; the others check it by
+   * the run its handler sees.
+   */
+  readonly messages: 'carries-context' | 'detaches';
+  /**
    * Two handles of the client's explicit call (`instrumentBullMQ`, `instrumentAmqplib`), with the
    * client exercised enough for them to patch everything; absent when the client has none.
    */
@@ -37,13 +45,20 @@ export interface ClientSession {
   readonly destination: string;
   /** Name of the producer span of a publish, or `undefined` when there is none (the enqueuer's own span is the parent). */
   readonly producerSpanName: string | undefined;
-  /** Name of the consumer span of a delivered message. */
+  /** Name of the consumer span of a delivered message (a detaching client has none: never found). */
   readonly processSpanName: string;
+  /**
+   * A detaching client's consumer is created inside this run (the case its instrumentation is for): its
+   * handler sees this run id when the instrumentation is off, and none when it is on.
+   */
+  readonly creatorRun?: string;
   /** Sends `payload` from the active context (a run); resolves once the library accepted it. */
   publish(payload: string): Promise<void>;
   /**
-   * Starts consuming, from a "worker boot" context: `handler` gets each payload; its throw or rejection
-   * is that message's failure. The message is settled either way (acked, or failed without retry).
+   * Starts consuming, from a "worker boot" context (a detaching client: from inside `creatorRun`);
+   * resolves once messages published from now on reach `handler`. `handler` gets each payload; its
+   * throw or rejection is that message's failure. The message is settled either way (acked, or failed
+   * without retry).
    */
   consume(handler: (payload: string) => unknown): Promise<void>;
   /** Library calls that carry a hostile value through the instrumentation, by position. */
