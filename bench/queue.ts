@@ -21,6 +21,7 @@ import type { ExportResult } from '@opentelemetry/core';
 import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import amqp from 'amqplib';
 import * as bullmq from 'bullmq';
+import { NoopExporter } from './noop-exporter.js';
 import { median, rotated } from './stats.js';
 
 const BULL_MESSAGES = Number(process.env.BENCH_BULL_MESSAGES ?? 2000);
@@ -31,19 +32,15 @@ const redisUrl = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const connection = { host: redisUrl.hostname, port: Number(redisUrl.port || 6379), maxRetriesPerRequest: null };
 const amqpUrl = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
-class NoopExporter implements SpanExporter {
-  exported = 0;
+class MessagingCountingExporter extends NoopExporter {
   /** PRODUCER and CONSUMER spans: the proof of which variant a round really ran (0 for `none`). */
   messaging = 0;
-  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    this.exported += spans.length;
+  override export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
     for (const span of spans) if (span.kind === SpanKind.PRODUCER || span.kind === SpanKind.CONSUMER) this.messaging++;
-    done({ code: 0 });
+    super.export(spans, done);
   }
-  async shutdown(): Promise<void> {}
-  async forceFlush(): Promise<void> {}
 }
-const exporter = new NoopExporter();
+const exporter = new MessagingCountingExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter, { maxQueueSize: 65_536, maxExportBatchSize: 4096 })] });
 installGlobals(provider);
 const tracer = trace.getTracer('bench');
@@ -78,6 +75,25 @@ interface Sample {
   spansPerMessage: number;
   /** CPU time of this process (user + system) per message, in microseconds: steadier than wall time on a shared machine. */
   cpuUs: number;
+}
+
+/**
+ * Measures one round: `produce` sends the `messages`, `finished` settles once the last is handled.
+ * Rate is wall time from the first send to the last handled; CPU and spans per message over the same.
+ */
+async function measureRound(messages: number, finished: Promise<void>, produce: () => Promise<void>): Promise<Sample> {
+  await settleBetweenRounds();
+  const spansBefore = exporter.messaging;
+  const start = performance.now();
+  const cpu = process.cpuUsage();
+  await produce();
+  await finished;
+  const rate = messages / ((performance.now() - start) / 1000);
+  const used = process.cpuUsage(cpu);
+  const cpuUs = (used.user + used.system) / messages;
+  await provider.forceFlush();
+  const spansPerMessage = (exporter.messaging - spansBefore) / messages;
+  return { rate, cpuUs, spansPerMessage };
 }
 
 /** Handler work per message: 0 for raw throughput, or a stand-in for a model/API call (awaited timer). */
@@ -118,26 +134,18 @@ async function bullRound(workMs: number, concurrency: number, messages = BULL_ME
   );
   await worker.waitUntilReady();
   void worker.run();
-  await settleBetweenRounds();
-  const spansBefore = exporter.messaging;
-  const start = performance.now();
-  const cpu = process.cpuUsage();
-  // 100 concurrent producers, each adding its share one job at a time.
-  await Promise.all(
-    Array.from({ length: 100 }, async (_, p) => {
-      for (let i = p; i < messages; i += 100) await inRun(i, () => queue.add('step', { i }));
-    }),
-  );
-  await finished;
-  const rate = messages / ((performance.now() - start) / 1000);
-  const used = process.cpuUsage(cpu);
-  const cpuUs = (used.user + used.system) / messages;
-  await provider.forceFlush();
-  const spansPerMessage = (exporter.messaging - spansBefore) / messages;
+  const sample = await measureRound(messages, finished, async () => {
+    // 100 concurrent producers, each adding its share one job at a time.
+    await Promise.all(
+      Array.from({ length: 100 }, async (_, p) => {
+        for (let i = p; i < messages; i += 100) await inRun(i, () => queue.add('step', { i }));
+      }),
+    );
+  });
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
-  return { rate, cpuUs, spansPerMessage };
+  return sample;
 }
 
 async function amqpRound(conn: amqp.ChannelModel, workMs: number, prefetch: number, messages = AMQP_MESSAGES): Promise<Sample> {
@@ -156,24 +164,16 @@ async function amqpRound(conn: amqp.ChannelModel, workMs: number, prefetch: numb
     if (++done === messages) finish();
   });
   const body = Buffer.from('{"step":"summarize"}');
-  await settleBetweenRounds();
-  const spansBefore = exporter.messaging;
-  const start = performance.now();
-  const cpu = process.cpuUsage();
-  for (let i = 0; i < messages; i++) {
-    const ok = await inRun(i, async () => pub.sendToQueue(queueName, body));
-    if (!ok) await new Promise((resolve) => pub.once('drain', resolve));
-  }
-  await finished;
-  const rate = messages / ((performance.now() - start) / 1000);
-  const used = process.cpuUsage(cpu);
-  const cpuUs = (used.user + used.system) / messages;
-  await provider.forceFlush();
-  const spansPerMessage = (exporter.messaging - spansBefore) / messages;
+  const sample = await measureRound(messages, finished, async () => {
+    for (let i = 0; i < messages; i++) {
+      const ok = await inRun(i, async () => pub.sendToQueue(queueName, body));
+      if (!ok) await new Promise((resolve) => pub.once('drain', resolve));
+    }
+  });
   await sub.deleteQueue(queueName);
   await pub.close();
   await sub.close();
-  return { rate, cpuUs, spansPerMessage };
+  return sample;
 }
 
 /** The official OTel amqplib instrumentation, patched onto the same classes and removed after its round. */

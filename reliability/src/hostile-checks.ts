@@ -9,6 +9,15 @@ export const MAX_ATTRIBUTE_BYTES = 8192;
 /** Any of the serializer's or `capString`'s truncation markers. */
 export const TRUNCATION_MARKER = /…\[truncated\]|…\[\+\d+ chars\]|\[\+\d+ keys\]|…\[\+\d+ items\]|"\[(?:Object|Array\(\d+\)|Map\(\d+\)|Set\(\d+\)|Error: [^"]*)\]"|\[BigInt: /;
 
+/** `instanceof Promise` that survives revoked proxies and throwing traps. */
+export function isNativePromise(v: unknown): boolean {
+  try {
+    return v instanceof Promise;
+  } catch {
+    return false;
+  }
+}
+
 /** UTF-8 byte length (lone surrogates count as the 3 bytes of U+FFFD). */
 export function utf8Bytes(s: string): number {
   return Buffer.byteLength(s, 'utf8');

@@ -1,6 +1,7 @@
 // Planted secrets for the "no secret reaches Jaeger" test (issue 8): one random, recognisable value per
 // way an agent could leak a credential, and a scan of what Jaeger stored for every one of them.
 import { randomBytes } from 'node:crypto';
+import { fetchJaegerTraces, parseJaegerJson, type JaegerKeyValue, type JaegerTrace } from '@agentrace/core/jaeger';
 
 /**
  * Where each secret is planted (reliability/src/secrets-agent.ts does the planting). One secret per
@@ -118,52 +119,27 @@ export function findLeaks(text: string, planted: PlantedSecrets): Leak[] {
   return leaks;
 }
 
-export interface JaegerKeyValueJson {
-  key: string;
-  type?: string;
-  value: unknown;
-}
-
-export interface JaegerSpanJson {
-  traceID: string;
-  spanID: string;
-  operationName: string;
-  processID: string;
-  tags: JaegerKeyValueJson[];
-  logs: { timestamp: number; fields: JaegerKeyValueJson[] }[];
-}
-
-export interface JaegerTraceJson {
-  traceID: string;
-  spans: JaegerSpanJson[];
-  processes: Record<string, { serviceName: string; tags: JaegerKeyValueJson[] }>;
-}
-
 /**
  * Every trace Jaeger holds for `service`, each fetched whole by id (the search answer may be partial),
  * as parsed JSON and as the exact text Jaeger answered.
  */
-export async function fetchServiceTraces(jaegerUrl: string, service: string): Promise<{ traces: JaegerTraceJson[]; text: string }> {
-  const search = await fetch(`${jaegerUrl}/api/traces?service=${encodeURIComponent(service)}&limit=1000&lookback=1h`);
-  if (!search.ok) {
-    if (search.status === 404) return { traces: [], text: '' };
-    throw new Error(`GET /api/traces?service=${service} answered ${search.status}`);
-  }
-  const found = ((await search.json()) as { data?: JaegerTraceJson[] | null }).data ?? [];
-  const traces: JaegerTraceJson[] = [];
+export async function fetchServiceTraces(jaegerUrl: string, service: string): Promise<{ traces: JaegerTrace[]; text: string }> {
+  const found = await fetchJaegerTraces({ baseUrl: jaegerUrl, service, limit: 1000 });
+  const traces: JaegerTrace[] = [];
   let text = '';
   for (const id of new Set(found.map((t) => t.traceID))) {
+    // Fetched here rather than by fetchJaegerTraces: the scan needs the answer's text as it is.
     const response = await fetch(`${jaegerUrl}/api/traces/${id}`);
     if (!response.ok) throw new Error(`GET /api/traces/${id} answered ${response.status}`);
     const body = await response.text();
     text += `${body}\n`;
-    traces.push(...(((JSON.parse(body) as { data?: JaegerTraceJson[] }).data ?? []) as JaegerTraceJson[]));
+    traces.push(...(parseJaegerJson(body).data ?? []));
   }
   return { traces, text };
 }
 
 /** The string form of a tag or log field value (Jaeger keeps arrays as JSON text). */
-export function tagText(list: readonly JaegerKeyValueJson[] | undefined, key: string): string | undefined {
+export function tagText(list: readonly JaegerKeyValue[] | undefined, key: string): string | undefined {
   const kv = list?.find((k) => k.key === key);
   return kv === undefined ? undefined : typeof kv.value === 'string' ? kv.value : JSON.stringify(kv.value);
 }

@@ -3,30 +3,18 @@
 // The caller sees exactly what the unbound task gives (same value, same thrown object, same
 // sync-vs-async shape), nothing throws into the agent, exported values are capped, the heap stays flat.
 import { bindToEnqueuer } from '@agentrace/instrumentation-queue';
-import { hostileValues, setupTracing, type TestTracing } from '@agentrace/testing';
+import { hostileValues } from '@agentrace/testing';
+import { useTracing } from '@agentrace/testing/vitest';
 import { trace } from '@opentelemetry/api';
 import PQueue from 'p-queue';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { heapAfterGc, overCap } from '../src/hostile-checks.js';
+import { describe, expect, it } from 'vitest';
+import { heapAfterGc, isNativePromise, overCap } from '../src/hostile-checks.js';
 
-let tracing: TestTracing;
-beforeAll(() => {
-  tracing = setupTracing({ serviceName: 'hostile-values-queue-payloads' });
-});
-afterAll(() => tracing.shutdown());
-beforeEach(() => tracing.reset());
+const tracing = useTracing({ serviceName: 'hostile-values-queue-payloads' });
 
 const queue = new PQueue({ concurrency: 4 });
 
 type Outcome = { kind: 'return' | 'throw' | 'resolve' | 'reject'; value: unknown };
-
-function isNativePromise(v: unknown): boolean {
-  try {
-    return v instanceof Promise;
-  } catch {
-    return false;
-  }
-}
 
 /** What calling `fn` does, synchronously. */
 function callSync(fn: () => unknown): Outcome {

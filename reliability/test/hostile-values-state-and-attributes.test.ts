@@ -7,24 +7,12 @@ import { context, trace } from '@opentelemetry/api';
 import { sanitizeAttributes } from '@agentrace/core';
 import { getRunAttributes, correlationId, traced, withRunAttributes } from '@agentrace/decorators';
 import { guardedWrite, recordState, sampleState, trackRead, trackWrite, EVENT_STATE_SNAPSHOT } from '@agentrace/state';
-import { hostileValues, setupTracing, type HostileValue, type TestTracing } from '@agentrace/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { heapAfterGc, MAX_ATTRIBUTE_BYTES, overCap, TRUNCATION_MARKER, utf8Bytes } from '../src/hostile-checks.js';
+import { hostileValues, type HostileValue } from '@agentrace/testing';
+import { useTracing } from '@agentrace/testing/vitest';
+import { describe, expect, it } from 'vitest';
+import { heapAfterGc, isNativePromise, MAX_ATTRIBUTE_BYTES, overCap, TRUNCATION_MARKER, utf8Bytes } from '../src/hostile-checks.js';
 
-let tracing: TestTracing;
-beforeAll(() => {
-  tracing = setupTracing({ serviceName: 'hostile-values-state-and-attributes' });
-});
-afterAll(() => tracing.shutdown());
-beforeEach(() => tracing.reset());
-
-function isNativePromise(v: unknown): boolean {
-  try {
-    return v instanceof Promise;
-  } catch {
-    return false;
-  }
-}
+const tracing = useTracing({ serviceName: 'hostile-values-state-and-attributes' });
 
 const tracer = () => trace.getTracer('hostile-values');
 

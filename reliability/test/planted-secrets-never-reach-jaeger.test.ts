@@ -3,48 +3,19 @@
 // process with the real `init` exporting to the real Jaeger). What Jaeger stored for the service is
 // then searched, as the exact JSON text its API answers: no secret (nor its base64 form, nor the run's
 // nonce) anywhere, and a redaction marker where each captured one was.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import type { JaegerSpan, JaegerTrace } from '@agentrace/core/jaeger';
 import { jaegerQueryUrl, otlpTracesEndpoint } from '@agentrace/testing';
 import { describe, expect, it } from 'vitest';
-import {
-  fetchServiceTraces,
-  findLeaks,
-  plantSecrets,
-  SECRET_CHANNELS,
-  tagText,
-  type JaegerSpanJson,
-  type JaegerTraceJson,
-} from '../src/planted-secrets.js';
+import { fetchServiceTraces, findLeaks, plantSecrets, SECRET_CHANNELS, tagText } from '../src/planted-secrets.js';
+import { runAgentScript } from './utils/run-agent.js';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const agentFile = fileURLToPath(new URL('../src/secrets-agent.ts', import.meta.url));
-const tsx = `${repoRoot}node_modules/.bin/tsx`;
-
-function runAgent(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(tsx, ['--tsconfig', `${repoRoot}tsconfig.test.json`, agentFile], {
-      cwd: repoRoot,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 40_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function spanCount(traces: readonly JaegerTraceJson[]): number {
+function spanCount(traces: readonly JaegerTrace[]): number {
   return traces.reduce((n, t) => n + t.spans.length, 0);
 }
 
-function logText(span: JaegerSpanJson, key: string): string {
-  return span.logs
+function logText(span: JaegerSpan, key: string): string {
+  return (span.logs ?? [])
     .flatMap((log) => log.fields)
     .filter((f) => f.key === key)
     .map((f) => String(f.value))
@@ -58,14 +29,18 @@ describe('planted secrets', () => {
     const service = `reliability-secrets-${id}`;
     const bullQueue = `secrets-${id}`;
     const amqpQueue = `agentrace-secrets-${id}`;
-    const agent = await runAgent({
-      PLANTED_SECRETS: JSON.stringify(planted),
-      SERVICE_NAME: service,
-      OTLP_ENDPOINT: otlpTracesEndpoint(),
-      BULL_QUEUE: bullQueue,
-      AMQP_QUEUE: amqpQueue,
-      CORRELATION_ID: `secrets-${id}`,
-    });
+    const agent = await runAgentScript(
+      'secrets-agent.ts',
+      {
+        PLANTED_SECRETS: JSON.stringify(planted),
+        SERVICE_NAME: service,
+        OTLP_ENDPOINT: otlpTracesEndpoint(),
+        BULL_QUEUE: bullQueue,
+        AMQP_QUEUE: amqpQueue,
+        CORRELATION_ID: `secrets-${id}`,
+      },
+      40_000,
+    );
     expect(agent.code, agent.stderr).toBe(0);
     const result = JSON.parse(agent.stdout.split('\n').find((l) => l.startsWith('result '))!.slice(7)) as {
       traceIds: string[];
@@ -112,7 +87,7 @@ describe('planted secrets', () => {
     expect(Object.keys(planted.secrets)).toEqual([...SECRET_CHANNELS]);
 
     // Captured, then redacted: the marker stands where each secret was.
-    const one = (name: string, where?: (s: JaegerSpanJson) => boolean): JaegerSpanJson => {
+    const one = (name: string, where?: (s: JaegerSpan) => boolean): JaegerSpan => {
       const found = spans.filter((s) => s.operationName === name && (where === undefined || where(s)));
       expect(found, name).toHaveLength(1);
       return found[0]!;
@@ -135,7 +110,7 @@ describe('planted secrets', () => {
     expect(snapshots).toContain('{"polls":1,"token":"REDACTED"}');
 
     // Failures: exception event (message and stack), status message and failure reason, all masked.
-    const failures: [JaegerSpanJson, string][] = [
+    const failures: [JaegerSpan, string][] = [
       [one('call_upstream'), 'Authorization: Bearer REDACTED'],
       [one('call_partner'), 'x-api-key=REDACTED'],
       [one('verify token-stored'), 'Authorization: Bearer REDACTED'],
@@ -167,7 +142,7 @@ describe('planted secrets', () => {
     for (const span of spans.filter((s) => s.operationName === 'GET')) {
       expect(tagText(span.tags, 'http.request.header.x-request-id')).toBe('["visible-request-id"]');
       expect(tagText(span.tags, 'http.response.header.x-request-id')).toBe('["visible-response-id"]');
-      const headerKeys = span.tags.map((t) => t.key).filter((k) => k.startsWith('http.request.header.') || k.startsWith('http.response.header.'));
+      const headerKeys = (span.tags ?? []).map((t) => t.key).filter((k) => k.startsWith('http.request.header.') || k.startsWith('http.response.header.'));
       expect(headerKeys.join(' ')).not.toMatch(/authorization|cookie|api-key|auth-token/);
     }
   }, 60_000);

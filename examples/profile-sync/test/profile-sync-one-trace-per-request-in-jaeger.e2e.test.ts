@@ -1,16 +1,17 @@
 // Runs the example as a user would (the agent process, which starts services B and C as processes
 // of their own), exporting to the real Jaeger, then reads each request's trace back from Jaeger.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { fetchJaegerTraces } from '@agentrace/core/jaeger';
 import {
   assertExceptionEvent,
   assertNoCrossRunSpans,
   findNode,
   findNodes,
-  jaegerQueryUrl,
   otlpTracesEndpoint,
+  runProcess,
   traceTreeNodes,
   waitForTrace,
+  type ProcessResult,
   type TraceTree,
 } from '@agentrace/testing';
 import { Redis } from 'ioredis';
@@ -30,25 +31,16 @@ afterAll(async () => {
   await redis.quit();
 });
 
-function runExample(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('pnpm', ['exec', 'tsx', '--tsconfig', `${root}tsconfig.test.json`, main], {
-      cwd: root,
-      env: {
-        ...process.env,
-        OTEL_SERVICE_NAME: agentService,
-        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpTracesEndpoint(),
-        PROFILE_SYNC_REDIS_PREFIX: redisPrefix,
-        FAIL_USER: 'u-2',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+function runExample(): Promise<ProcessResult> {
+  return runProcess('pnpm', ['exec', 'tsx', '--tsconfig', `${root}tsconfig.test.json`, main], {
+    cwd: root,
+    env: {
+      ...process.env,
+      OTEL_SERVICE_NAME: agentService,
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpTracesEndpoint(),
+      PROFILE_SYNC_REDIS_PREFIX: redisPrefix,
+      FAIL_USER: 'u-2',
+    },
   });
 }
 
@@ -121,9 +113,8 @@ describe('profile-sync example against the real Jaeger', () => {
     // Services B and C made no trace of their own: every trace Jaeger holds for them is a request's.
     const wanted = new Set(lines.map((m) => m[4]));
     for (const service of [services.b, services.c]) {
-      const res = await fetch(`${jaegerQueryUrl()}/api/traces?service=${encodeURIComponent(service)}&limit=50&lookback=1h`);
-      const body = (await res.json()) as { data: { traceID: string }[] };
-      expect(new Set(body.data.map((t) => t.traceID.padStart(32, '0')))).toEqual(wanted);
+      const stored = await fetchJaegerTraces({ service, limit: 50 });
+      expect(new Set(stored.map((t) => t.traceID.padStart(32, '0')))).toEqual(wanted);
     }
   }, 120_000);
 });

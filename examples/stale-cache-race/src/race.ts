@@ -5,6 +5,7 @@
 // findLostUpdates to name both runs; with the guard on, guardedWrite catches the race as it happens.
 import { agent, run, step } from '@agentrace/decorators';
 import { guardedWrite, StaleWriteError, trackRead, trackWrite } from '@agentrace/state';
+import { seededRandom } from '@agentrace/testing';
 import type { Redis } from 'ioredis';
 import { ProfileCache, VersionConflictError, type CacheWrite, type Profile } from './profile-cache.js';
 
@@ -52,18 +53,6 @@ export interface RaceResult {
   writes: CacheWrite[];
   /** Runs that failed (only if a guarded run gave up after too many retries). */
   failures: unknown[];
-}
-
-/** mulberry32: a small seeded PRNG. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,25 +1,15 @@
 import { EVENT_STATE_STALE_WRITE, findLostUpdates } from '@agentrace/state';
 import { assertNoCrossRunSpans, setupTracing } from '@agentrace/testing';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { CacheWrite } from '../src/profile-cache.js';
 import { runRace, type RaceResult } from '../src/race.js';
+import { useTestRedis } from './utils/redis.js';
 
 const tracing = setupTracing({ serviceName: `example-stale-cache-race-test-${process.pid}` });
+afterAll(() => tracing.shutdown());
+const redis = useTestRedis('example-stale-cache-race');
 const SEEDS = 20;
 const RACE = { updatesPerWorker: 12, concurrency: 6, maxThinkMs: 3 };
-const prefix = `test:example-stale-cache-race:${process.pid}:${Date.now()}:`;
-let redis: Redis;
-
-beforeAll(() => {
-  redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 2 });
-});
-afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
-  await tracing.shutdown();
-});
 
 /**
  * The ground truth, from the cache's own write log (kept by Redis in the same script as the write,
@@ -48,7 +38,7 @@ function analysed(): string[] {
 
 async function race(seed: number, guard: boolean): Promise<RaceResult> {
   tracing.reset();
-  const result = await runRace({ redis, keyPrefix: `${prefix}${guard ? 'guard' : 'plain'}:${seed}:`, seed, guard, ...RACE });
+  const result = await runRace({ redis: redis.client, keyPrefix: `${redis.prefix}${guard ? 'guard' : 'plain'}:${seed}:`, seed, guard, ...RACE });
   expect(result.failures).toEqual([]);
   return result;
 }

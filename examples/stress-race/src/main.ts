@@ -2,7 +2,8 @@
 // worker, spread over the same start window), analysed after each level with findLostUpdates, until
 // the analysis proves a lost update. Bounded: it stops at STRESS_MAX_CONCURRENCY and says so.
 import { formatLostUpdates } from '@agentrace/state';
-import { buildTraceTrees, formatTraceTree, init } from '@agentrace/tracer';
+import { buildTraceTrees, formatTraceTree } from '@agentrace/core';
+import { init } from '@agentrace/tracer';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Redis } from 'ioredis';
 import { stressUntilLostUpdate } from './stress.js';

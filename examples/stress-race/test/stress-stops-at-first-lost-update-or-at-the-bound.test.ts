@@ -1,28 +1,19 @@
 import { setupTracing } from '@agentrace/testing';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+// The race and its Redis are the stale-cache-race example's.
+import { useTestRedis } from '../../stale-cache-race/test/utils/redis.js';
 import { stressUntilLostUpdate } from '../src/stress.js';
 
 const tracing = setupTracing({ serviceName: `example-stress-race-test-${process.pid}` });
-const prefix = `test:example-stress-race:${process.pid}:${Date.now()}:`;
-let redis: Redis;
-
-beforeAll(() => {
-  redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 2 });
-});
-afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
-  await tracing.shutdown();
-});
+afterAll(() => tracing.shutdown());
+const redis = useTestRedis('example-stress-race');
 
 const common = { spans: () => tracing.spans(), resetSpans: () => tracing.reset(), maxConcurrency: 16 };
 
 describe('stress run of the stale-cache race', () => {
   it('stops at the first level whose spans prove a lost update, and counts the runs it took', async () => {
     // No start spread and a think time: the two workers' runs overlap from the first level on.
-    const result = await stressUntilLostUpdate({ ...common, redis, keyPrefix: `${prefix}plain:`, spreadMs: 0, thinkMs: 3, seed: 7 });
+    const result = await stressUntilLostUpdate({ ...common, redis: redis.client, keyPrefix: `${redis.prefix}plain:`, spreadMs: 0, thinkMs: 3, seed: 7 });
     expect(result.found).toBeDefined();
     const levels = result.levels.map((l) => l.concurrency);
     expect(levels).toEqual([1, 2, 4, 8, 16].slice(0, levels.length));
@@ -34,7 +25,7 @@ describe('stress run of the stale-cache race', () => {
   });
 
   it('stops at the maximum and reports none when the stale-write guard prevents every lost update', async () => {
-    const result = await stressUntilLostUpdate({ ...common, redis, keyPrefix: `${prefix}guard:`, spreadMs: 0, thinkMs: 2, seed: 7, guard: true });
+    const result = await stressUntilLostUpdate({ ...common, redis: redis.client, keyPrefix: `${redis.prefix}guard:`, spreadMs: 0, thinkMs: 2, seed: 7, guard: true });
     expect(result.found).toBeUndefined();
     expect(result.levels.map((l) => l.concurrency)).toEqual([1, 2, 4, 8, 16]);
     expect(result.totalRuns).toBe(2 * (1 + 2 + 4 + 8 + 16));

@@ -520,70 +520,72 @@ class Walker {
   /** `{"Map(n)":[[k,v],...]}`: keys of any type survive, and the size shows even when cut. */
   private map(v: Map<unknown, unknown>, depth: number): void {
     const size = v.size;
-    if (depth > this.o.maxDepth) {
-      this.truncated = true;
-      return this.marker(`[Map(${size})]`);
-    }
-    if (!this.open('{')) return;
-    this.ancestors.push(v);
-    const head = `"Map(${size})":`;
-    if (!this.fits(head.length + 2)) {
-      this.stop(`"…":"[truncated]"`);
-    } else {
-      this.emit(head, head.length);
-      this.open('[');
-      let i = 0;
-      for (const [k, item] of v) {
-        if (i >= this.o.maxKeys || this.stopped) break;
-        if (i > 0) this.emit(',', 1);
-        if (this.open('[')) {
-          this.element(i, k, depth + 1);
-          if (!this.stopped) {
-            this.emit(',', 1);
-            const keyName = typeof k === 'string' ? k : undefined;
-            if (this.trackPath) this.path.push(keyName ?? i);
-            try {
-              const r = this.redactor === undefined ? item : this.redactor.redact(keyName, item, this.path);
-              this.write(r, depth + 2, keyName, false);
-            } finally {
-              if (this.trackPath) this.path.pop();
-            }
+    if (!this.openCollection('Map', v, size, depth)) return;
+    let i = 0;
+    for (const [k, item] of v) {
+      if (i >= this.o.maxKeys || this.stopped) break;
+      if (i > 0) this.emit(',', 1);
+      if (this.open('[')) {
+        this.element(i, k, depth + 1);
+        if (!this.stopped) {
+          this.emit(',', 1);
+          const keyName = typeof k === 'string' ? k : undefined;
+          if (this.trackPath) this.path.push(keyName ?? i);
+          try {
+            const r = this.redactor === undefined ? item : this.redactor.redact(keyName, item, this.path);
+            this.write(r, depth + 2, keyName, false);
+          } finally {
+            if (this.trackPath) this.path.pop();
           }
-          this.close(']');
         }
-        i++;
+        this.close(']');
       }
-      if (!this.stopped && size > i) this.moreItems(i === 0, size - i);
-      this.close(']');
+      i++;
     }
-    this.ancestors.pop();
-    this.close('}');
+    this.closeCollection(size, i);
   }
 
+  /** `{"Set(n)":[...]}`. */
   private set(v: Set<unknown>, depth: number): void {
     const size = v.size;
+    if (!this.openCollection('Set', v, size, depth)) return;
+    let i = 0;
+    for (const item of v) {
+      if (i >= this.o.maxKeys || this.stopped) break;
+      if (i > 0) this.emit(',', 1);
+      this.element(i, item, depth);
+      i++;
+    }
+    this.closeCollection(size, i);
+  }
+
+  /**
+   * Opens `{"Map(n)":[` (or `Set`) for the items to follow; false when no item is to be written
+   * (too deep: a marker instead; or no room: closed with the final marker).
+   */
+  private openCollection(kind: 'Map' | 'Set', v: object, size: number, depth: number): boolean {
     if (depth > this.o.maxDepth) {
       this.truncated = true;
-      return this.marker(`[Set(${size})]`);
+      this.marker(`[${kind}(${size})]`);
+      return false;
     }
-    if (!this.open('{')) return;
-    this.ancestors.push(v);
-    const head = `"Set(${size})":`;
+    if (!this.open('{')) return false;
+    const head = `"${kind}(${size})":`;
     if (!this.fits(head.length + 2)) {
       this.stop(`"…":"[truncated]"`);
-    } else {
-      this.emit(head, head.length);
-      this.open('[');
-      let i = 0;
-      for (const item of v) {
-        if (i >= this.o.maxKeys || this.stopped) break;
-        if (i > 0) this.emit(',', 1);
-        this.element(i, item, depth);
-        i++;
-      }
-      if (!this.stopped && size > i) this.moreItems(i === 0, size - i);
-      this.close(']');
+      this.close('}');
+      return false;
     }
+    this.ancestors.push(v);
+    this.emit(head, head.length);
+    this.open('[');
+    return true;
+  }
+
+  /** Closes what `openCollection` opened, after `written` of `size` items. */
+  private closeCollection(size: number, written: number): void {
+    if (!this.stopped && size > written) this.moreItems(written === 0, size - written);
+    this.close(']');
     this.ancestors.pop();
     this.close('}');
   }

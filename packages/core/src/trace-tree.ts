@@ -1,15 +1,7 @@
 // The one trace-tree model and printer, shared by the console exporter and @agentrace/testing (its
 // failure messages, snapshots and Jaeger traces all go through these two functions).
-import {
-  SpanKind,
-  SpanStatusCode,
-  type AttributeValue,
-  type Attributes,
-  type HrTime,
-  type Link,
-  type SpanContext,
-  type SpanStatus,
-} from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import type { AttributeValue, Attributes, HrTime, Link, SpanContext, SpanStatus } from '@opentelemetry/api';
 
 /**
  * The fields of a finished span the tree reads: a structural subset of the SDK's `ReadableSpan`, so

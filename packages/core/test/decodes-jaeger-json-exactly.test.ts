@@ -1,82 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { jaegerTraceToSpans, jaegerTraceToTree, parseJaegerJson, type JaegerSpan, type JaegerTrace } from '../src/jaeger/index.js';
 import { formatTraceTree } from '../src/trace-tree.js';
 
-// The JSON of GET /api/traces/<id> from Jaeger v2, as recorded from the services this repo runs.
+// The answer of GET /api/traces/<id> from Jaeger v2, as recorded from the services this repo runs.
 const TRACE_ID = '15b073521b76d4743d3a466722579808';
-const recorded: JaegerTrace = {
-  traceID: TRACE_ID,
-  spans: [
-    {
-      traceID: TRACE_ID,
-      spanID: '7ae952756db18f3a',
-      operationName: 'ok',
-      references: [{ refType: 'CHILD_OF', traceID: TRACE_ID, spanID: '8e68513834f30eff' }],
-      startTime: 1795887601891000,
-      duration: 56,
-      tags: [
-        { key: 'otel.scope.name', type: 'string', value: 'probe' },
-        { key: 'otel.scope.version', type: 'string', value: '1.2.3' },
-        { key: 'otel.status_code', type: 'string', value: 'OK' },
-        { key: 'span.kind', type: 'string', value: 'internal' },
-      ],
-      logs: [],
-      processID: 'p1',
-    },
-    {
-      traceID: TRACE_ID,
-      spanID: '8e68513834f30eff',
-      operationName: 'root',
-      references: [{ refType: 'FOLLOWS_FROM', traceID: 'b4c7fd44351478ba4dd2a9985f9c4e4e', spanID: 'ca3962f5dcd73ff4' }],
-      startTime: 1795887601886000,
-      duration: 5476,
-      tags: [
-        { key: 'b', type: 'bool', value: true },
-        { key: 'd', type: 'float64', value: 1.5 },
-        { key: 'list', type: 'string', value: '["a","b"]' },
-        { key: 'not.array', type: 'string', value: '[1,"x"]' },
-        { key: 'n', type: 'int64', value: 3 },
-        { key: 'otel.scope.name', type: 'string', value: 'probe' },
-        { key: 'span.kind', type: 'string', value: 'server' },
-      ],
-      logs: [],
-      processID: 'p1',
-    },
-    {
-      traceID: TRACE_ID,
-      spanID: 'ca0f29aa8a49eec4',
-      operationName: 'child',
-      references: [{ refType: 'CHILD_OF', traceID: TRACE_ID, spanID: '8e68513834f30eff' }],
-      startTime: 1795887601887000,
-      duration: 4179,
-      tags: [
-        { key: 'error', type: 'bool', value: true },
-        { key: 'otel.status_code', type: 'string', value: 'ERROR' },
-        { key: 'otel.status_description', type: 'string', value: 'boom' },
-        { key: 'span.kind', type: 'string', value: 'client' },
-      ],
-      logs: [
-        {
-          timestamp: 1795887601891111,
-          fields: [
-            { key: 'event', type: 'string', value: 'exception' },
-            { key: 'exception.message', type: 'string', value: 'boom' },
-            { key: 'exception.stacktrace', type: 'string', value: 'TypeError: boom\n    at somewhere' },
-            { key: 'exception.type', type: 'string', value: 'TypeError' },
-          ],
-        },
-      ],
-      processID: 'p1',
-    },
-  ],
-  processes: {
-    p1: {
-      serviceName: 'probe-service',
-      tags: [{ key: 'telemetry.sdk.language', type: 'string', value: 'nodejs' }],
-    },
-  },
-};
+const recorded: JaegerTrace = parseJaegerJson(readFileSync(new URL('./fixtures/jaeger-v2-trace.json', import.meta.url), 'utf8')).data![0]!;
 
 /** A one-span trace with these fields on its span. */
 function oneSpan(fields: Partial<JaegerSpan>): JaegerTrace {
@@ -163,24 +93,19 @@ describe('jaegerTraceToSpans', () => {
   });
 
   it('pads ids Jaeger gives without leading zeros: the span, its parent and its links', () => {
-    const span = only({
-      traceID: 'abc',
-      spans: [
-        {
-          traceID: 'abc',
-          spanID: 'de',
-          operationName: 'short ids',
-          startTime: 0,
-          duration: 0,
-          references: [
-            { refType: 'CHILD_OF', traceID: '0000000000000abc', spanID: 'f1' },
-            // A 128-bit id whose high half is zero comes back 16 wide.
-            { refType: 'FOLLOWS_FROM', traceID: '000000000000000a', spanID: 'b' },
-            { refType: 'CHILD_OF', traceID: 'fff', spanID: '1' },
-          ],
-        },
-      ],
-    });
+    const span = only(
+      oneSpan({
+        traceID: 'abc',
+        spanID: 'de',
+        operationName: 'short ids',
+        references: [
+          { refType: 'CHILD_OF', traceID: '0000000000000abc', spanID: 'f1' },
+          // A 128-bit id whose high half is zero comes back 16 wide.
+          { refType: 'FOLLOWS_FROM', traceID: '000000000000000a', spanID: 'b' },
+          { refType: 'CHILD_OF', traceID: 'fff', spanID: '1' },
+        ],
+      }),
+    );
     const traceId = `${'0'.repeat(29)}abc`;
     expect(span.spanContext()).toEqual({ traceId, spanId: `${'0'.repeat(14)}de`, traceFlags: 1 });
     expect(span.parentSpanContext).toEqual({ traceId, spanId: `${'0'.repeat(14)}f1`, traceFlags: 1 });

@@ -1,5 +1,5 @@
 import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import { setupTracing } from '@agentrace/testing';
+import { remoteParentContext, setupTracing } from '@agentrace/testing';
 import { buildTraceTrees, formatTraceTree } from '../src/trace-tree.js';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 
@@ -57,12 +57,7 @@ describe('buildTraceTrees', () => {
   });
 
   it('marks a parent that came from another process', () => {
-    const remote = trace.setSpanContext(context.active(), {
-      traceId: '0af7651916cd43dd8448eb211c80319c',
-      spanId: 'b7ad6b7169203331',
-      traceFlags: 1,
-      isRemote: true,
-    });
+    const remote = remoteParentContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331' });
     context.with(remote, () => inSpan('consume', () => {}, SpanKind.CONSUMER));
     const [tree] = buildTraceTrees(tracing.spans());
     expect(tree!.roots[0]!.parentIsRemote).toBe(true);

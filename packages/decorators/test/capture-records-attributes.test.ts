@@ -1,17 +1,13 @@
-import { setupTracing, type TestTracing } from '@agentrace/testing';
+import { remoteParentContext } from '@agentrace/testing';
+import { useTracing } from '@agentrace/testing/vitest';
 import { context, trace, TraceFlags, type Span } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { configureCapture, createCapture, resetCaptureConfig, type CaptureKind, type CaptureSpec } from '../src/capture.js';
 import { traced } from '../src/traced.js';
 import { captureDiag } from './utils/spans.js';
 
-let tracing: TestTracing;
-beforeAll(() => {
-  tracing = setupTracing({ serviceName: 'capture-records-attributes' });
-});
-afterAll(() => tracing.shutdown());
-beforeEach(() => tracing.reset());
+const tracing = useTracing({ serviceName: 'capture-records-attributes' });
 afterEach(() => resetCaptureConfig());
 
 /** Runs one capture on a real span (args, then result) and returns the ended span. */
@@ -196,12 +192,7 @@ describe('capture is lazy: a span that is not recording serializes nothing', () 
     configureCapture({ enabled: true });
     const { arg, reads } = spy();
     const fn = traced('lazy-step', async (payload: unknown) => payload, { type: 'tool' });
-    const unsampled = trace.setSpanContext(context.active(), {
-      traceId: '0af7651916cd43dd8448eb211c80319c',
-      spanId: 'b7ad6b7169203331',
-      traceFlags: TraceFlags.NONE,
-      isRemote: true,
-    });
+    const unsampled = remoteParentContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', sampled: false });
     const result = await context.with(unsampled, () => fn(arg));
     expect(result).toBe(arg);
     expect(reads).toEqual({ getter: 0, toJSON: 0 });

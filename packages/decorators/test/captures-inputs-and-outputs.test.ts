@@ -1,15 +1,10 @@
 // The wrapper's side of capture (the capture rules themselves are tested in capture*.test.ts).
-import { setupTracing, type TestTracing } from '@agentrace/testing';
+import { useTracing } from '@agentrace/testing/vitest';
 import { step, tool } from '@agentrace/decorators';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spanNamed } from './utils/spans.js';
 
-let tracing: TestTracing;
-beforeAll(() => {
-  tracing = setupTracing();
-});
-afterAll(() => tracing.shutdown());
-beforeEach(() => tracing.reset());
+const tracing = useTracing();
 
 describe('capture from decorators', () => {
   it('is off by default', async () => {

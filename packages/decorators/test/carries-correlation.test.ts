@@ -1,5 +1,5 @@
 import { context, propagation, trace } from '@opentelemetry/api';
-import { setupTracing, type TestTracing } from '@agentrace/testing';
+import { useTracing } from '@agentrace/testing/vitest';
 import {
   agent,
   configureDecorators,
@@ -11,19 +11,12 @@ import {
   tool,
   withRunAttributes,
 } from '@agentrace/decorators';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { resetDecoratorsConfig } from '../src/config.js';
 import { isChildOf, spanNamed } from './utils/spans.js';
 
-let tracing: TestTracing;
-beforeAll(() => {
-  tracing = setupTracing();
-});
-afterAll(() => tracing.shutdown());
-beforeEach(() => {
-  tracing.reset();
-  resetDecoratorsConfig();
-});
+const tracing = useTracing();
+beforeEach(() => resetDecoratorsConfig());
 
 const seen: Record<string, unknown> = {};
 

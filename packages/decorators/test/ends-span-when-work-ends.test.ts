@@ -1,21 +1,14 @@
 // Each function shape: the span ends when the work ends, not when the call returns.
 import { Readable } from 'node:stream';
-import { setupTracing, type TestTracing } from '@agentrace/testing';
+import { useTracing } from '@agentrace/testing/vitest';
 import { configureDecorators, step, traced, withSpan } from '@agentrace/decorators';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { isChildOf, spanNamed, tick } from './utils/spans.js';
 import { resetDecoratorsConfig } from '../src/config.js';
 import { openSpanCount } from '@agentrace/decorators';
 
-let tracing: TestTracing;
-beforeAll(() => {
-  tracing = setupTracing();
-});
-afterAll(() => tracing.shutdown());
-beforeEach(() => {
-  tracing.reset();
-  resetDecoratorsConfig();
-});
+const tracing = useTracing();
+beforeEach(() => resetDecoratorsConfig());
 
 function deferred<T>(): { promise: Promise<T>; resolve(v: T): void; reject(e: unknown): void } {
   let resolve!: (v: T) => void;

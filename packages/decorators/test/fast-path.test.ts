@@ -1,6 +1,6 @@
 // No provider registered, or an unsampled span: no attribute work, no serialization, same behaviour.
-import { context, trace, TraceFlags } from '@opentelemetry/api';
-import { setupTracing } from '@agentrace/testing';
+import { context, trace } from '@opentelemetry/api';
+import { remoteParentContext, setupTracing } from '@agentrace/testing';
 import { installGlobals } from '@agentrace/tracer';
 import { captureDiag } from './utils/spans.js';
 import { correlationId, run, step, traced } from '@agentrace/decorators';
@@ -58,12 +58,7 @@ describe('fast path', () => {
           return correlationId();
         }
       }
-      const parent = trace.setSpanContext(context.active(), {
-        traceId: '1'.repeat(32),
-        spanId: '2'.repeat(16),
-        traceFlags: TraceFlags.NONE,
-        isRemote: true,
-      });
+      const parent = remoteParentContext({ traceId: '1'.repeat(32), spanId: '2'.repeat(16), sampled: false });
       const [cid, traceId] = await context.with(parent, () => new Unsampled().handle(arg));
       expect(cid).toBe('cid');
       expect(traceId).toBe('1'.repeat(32));

@@ -1,11 +1,12 @@
 // Issue 8, "bad input corpus": every value of the shared hostile corpus goes through a decorated call
 // with capture fully on, as argument, result and thrown object, and through the attribute mappers.
 // The caller must see exactly what the undecorated function gives, and what is recorded stays capped.
-import { createHostileProbe, hostileValues, setupTracing, type TestTracing } from '@agentrace/testing';
+import { createHostileProbe, hostileValues } from '@agentrace/testing';
+import { useTracing } from '@agentrace/testing/vitest';
 import { configureCapture, traced } from '@agentrace/decorators';
 import { resetCaptureConfig } from '../src/capture.js';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { SERIALIZE_DEFAULTS, utf8Length } from '@agentrace/core';
 
 /** The caps of captured values: the serializer's defaults (8192 UTF-8 bytes per attribute value). */
@@ -19,16 +20,9 @@ const TRUNCATION_MARKER = /…\[truncated\]|…\[\+\d+ chars\]|\[\+\d+ keys\]|�
  */
 const MAX_PROBE_READS = 1000;
 
-let tracing: TestTracing;
-beforeAll(() => {
-  tracing = setupTracing({ serviceName: 'hostile-values-decorators' });
-});
-afterAll(async () => {
-  resetCaptureConfig();
-  await tracing.shutdown();
-});
+const tracing = useTracing({ serviceName: 'hostile-values-decorators' });
+afterAll(() => resetCaptureConfig());
 beforeEach(() => {
-  tracing.reset();
   resetCaptureConfig();
   configureCapture({ enabled: true });
 });
@@ -40,6 +34,34 @@ function isNativePromise(v: unknown): boolean {
   } catch {
     return false;
   }
+}
+
+/** Calls `fn(value)`, which must not throw and must give back the same value (a native promise: a promise settling like it). */
+function expectReturnedAsIs(fn: (input: unknown) => unknown, value: unknown): void {
+  let returned: unknown;
+  expect(() => {
+    returned = fn(value);
+  }).not.toThrow();
+  if (isNativePromise(value)) expect(isNativePromise(returned)).toBe(true);
+  else expect(Object.is(returned, value)).toBe(true);
+}
+
+/** What `fn(value)` throws (`'nothing thrown'` when it returns). */
+function thrownBy(fn: (input: unknown) => unknown, value: unknown): unknown {
+  try {
+    fn(value);
+  } catch (error) {
+    return error;
+  }
+  return 'nothing thrown';
+}
+
+/** What `promise` rejects with (`'not rejected'` when it fulfils), boxed: a thenable reason must not be adopted. */
+function rejectionOf(promise: Promise<unknown>): Promise<{ reason: unknown }> {
+  return promise.then(
+    () => ({ reason: 'not rejected' }),
+    (reason: unknown) => ({ reason }),
+  );
 }
 
 /** Every attribute and event attribute of the spans, as exported (string values measured in UTF-8 bytes). */
@@ -119,29 +141,11 @@ describe('hostile values through decorated calls with capture fully on', () => {
 
       // As argument and result of a sync call: the same object comes back (a native promise comes back
       // as a promise settling like it, as the README says).
-      let returned: unknown;
-      expect(() => {
-        returned = echo(value);
-      }).not.toThrow();
-      if (isNativePromise(value)) expect(isNativePromise(returned)).toBe(true);
-      else expect(Object.is(returned, value)).toBe(true);
+      expectReturnedAsIs(echo, value);
 
       // As the thrown object, sync and async: the very same object reaches the caller.
-      let caught: unknown = 'nothing thrown';
-      try {
-        thrower(value);
-      } catch (error) {
-        caught = error;
-      }
-      expect(Object.is(caught, value)).toBe(true);
-      let rejected: unknown = 'not rejected';
-      await rejecter(value).then(
-        () => undefined,
-        (error: unknown) => {
-          rejected = error;
-        },
-      );
-      expect(Object.is(rejected, value)).toBe(true);
+      expect(Object.is(thrownBy(thrower, value), value)).toBe(true);
+      expect(Object.is((await rejectionOf(rejecter(value))).reason, value)).toBe(true);
 
       const spans = tracing.spans();
       const echoSpan = spans.find((s) => s.name === 'echo');
@@ -163,12 +167,7 @@ describe('hostile values through decorated calls with capture fully on', () => {
     it(`${hostile.name}: attribute mappers returning it never throw into the caller, and exported values are capped`, () => {
       const probe = createHostileProbe();
       const value = hostile.make(probe);
-      let returned: unknown;
-      expect(() => {
-        returned = mapped(value);
-      }).not.toThrow();
-      if (isNativePromise(value)) expect(isNativePromise(returned)).toBe(true);
-      else expect(Object.is(returned, value)).toBe(true);
+      expectReturnedAsIs(mapped, value);
       expectCapped(tracing.spans());
       expect(probe.count).toBeLessThanOrEqual(MAX_PROBE_READS);
     });
@@ -179,26 +178,12 @@ describe('hostile values through decorated calls with capture fully on', () => {
       const probe = createHostileProbe();
       const value = hostile.make(probe);
 
-      let rejected: unknown = 'not rejected';
       let promise: Promise<unknown> | undefined;
       expect(() => {
         promise = retriedThrower(value);
       }).not.toThrow();
-      await promise!.then(
-        () => undefined,
-        (error: unknown) => {
-          rejected = error;
-        },
-      );
-      expect(Object.is(rejected, value)).toBe(true);
-
-      let caught: unknown = 'nothing thrown';
-      try {
-        retriedSyncThrower(value);
-      } catch (error) {
-        caught = error;
-      }
-      expect(Object.is(caught, value)).toBe(true);
+      expect(Object.is((await rejectionOf(promise!)).reason, value)).toBe(true);
+      expect(Object.is(thrownBy(retriedSyncThrower, value), value)).toBe(true);
 
       // A hostile value as the resolved value of a retried call comes back as is (a thenable is adopted
       // by the async function, as without agentrace).

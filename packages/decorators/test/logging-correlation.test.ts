@@ -1,18 +1,13 @@
 import { Writable } from 'node:stream';
-import { setupTracing, type TestTracing } from '@agentrace/testing';
+import { useTracing } from '@agentrace/testing/vitest';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { pino } from 'pino';
 import winston from 'winston';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getLogCorrelation, pinoLogCorrelation, winstonLogCorrelation, withConsoleCorrelation, type ConsoleLike } from '../src/logging.js';
 import { traced } from '../src/traced.js';
 
-let tracing: TestTracing;
-beforeAll(() => {
-  tracing = setupTracing({ serviceName: 'logging-correlation' });
-});
-afterAll(() => tracing.shutdown());
-beforeEach(() => tracing.reset());
+const tracing = useTracing({ serviceName: 'logging-correlation' });
 
 /** Runs `body` inside a decorated run with a known correlation id and a step below it; returns the step's span ids. */
 async function inRun<T>(correlationId: string, body: () => T | Promise<T>): Promise<{ result: T; traceId: string; spanId: string }> {

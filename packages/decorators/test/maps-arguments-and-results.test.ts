@@ -1,14 +1,9 @@
-import { setupTracing, type TestTracing } from '@agentrace/testing';
+import { useTracing } from '@agentrace/testing/vitest';
 import { step, tool } from '@agentrace/decorators';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spanNamed } from './utils/spans.js';
 
-let tracing: TestTracing;
-beforeAll(() => {
-  tracing = setupTracing();
-});
-afterAll(() => tracing.shutdown());
-beforeEach(() => tracing.reset());
+const tracing = useTracing();
 
 describe('attributes from arguments and results', () => {
   it('maps arguments at the start and the resolved result at the end', async () => {

@@ -1,15 +1,10 @@
 import { SpanStatusCode } from '@opentelemetry/api';
-import { setupTracing, type TestTracing } from '@agentrace/testing';
+import { useTracing } from '@agentrace/testing/vitest';
 import { step, traced } from '@agentrace/decorators';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { captureDiag, spanNamed } from './utils/spans.js';
 
-let tracing: TestTracing;
-beforeAll(() => {
-  tracing = setupTracing();
-});
-afterAll(() => tracing.shutdown());
-beforeEach(() => tracing.reset());
+const tracing = useTracing();
 let diagCapture: ReturnType<typeof captureDiag>;
 beforeEach(() => {
   diagCapture = captureDiag();
@@ -21,17 +16,21 @@ class NotFound extends Error {
   override name = 'NotFound';
 }
 
+/** Calls a traced async function that throws `error`: the caller gets that very object; returns the span and its exception event. */
+async function failedSpan(name: string, error: Error) {
+  const f = traced(name, async () => {
+    throw error;
+  });
+  await expect(f()).rejects.toBe(error);
+  const span = spanNamed(tracing.spans(), name);
+  return { span, event: span.events.find((e) => e.name === 'exception') };
+}
+
 describe('errors', () => {
   it('exception event with type, message and stack; ERROR status; error.type; same object rethrown', async () => {
-    const boom = new RateLimited('slow down');
-    const f = traced('fails', async () => {
-      throw boom;
-    });
-    await expect(f()).rejects.toBe(boom);
-    const span = spanNamed(tracing.spans(), 'fails');
+    const { span, event } = await failedSpan('fails', new RateLimited('slow down'));
     expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'slow down' });
     expect(span.attributes['error.type']).toBe('RateLimited');
-    const event = span.events.find((e) => e.name === 'exception');
     expect(event?.attributes?.['exception.message']).toBe('slow down');
     expect(String(event?.attributes?.['exception.stacktrace'])).toContain('slow down');
     expect(event?.attributes?.['exception.type']).toBeDefined();
@@ -39,12 +38,7 @@ describe('errors', () => {
 
   it('masks credentials quoted in the error (event message, stack, status) and still rethrows the same object', async () => {
     const boom = new Error('upstream answered 401 to Authorization: Bearer sk-live-abcdefghij0123456789 with x-api-key=k3y-1');
-    const f = traced('calls upstream', async () => {
-      throw boom;
-    });
-    await expect(f()).rejects.toBe(boom);
-    const span = spanNamed(tracing.spans(), 'calls upstream');
-    const event = span.events.find((e) => e.name === 'exception');
+    const { span, event } = await failedSpan('calls upstream', boom);
     const recorded = JSON.stringify([span.status, event?.attributes]);
     expect(recorded).not.toMatch(/abcdefghij0123456789|k3y-1/);
     expect(span.status.message).toBe('upstream answered 401 to Authorization: Bearer REDACTED with x-api-key=REDACTED');

@@ -1,15 +1,10 @@
 import { SpanStatusCode } from '@opentelemetry/api';
-import { setupTracing, type TestTracing } from '@agentrace/testing';
+import { useTracing } from '@agentrace/testing/vitest';
 import { step, traced } from '@agentrace/decorators';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isChildOf, spanNamed } from './utils/spans.js';
 
-let tracing: TestTracing;
-beforeAll(() => {
-  tracing = setupTracing();
-});
-afterAll(() => tracing.shutdown());
-beforeEach(() => tracing.reset());
+const tracing = useTracing();
 
 describe('retries', () => {
   it('each attempt is a child span with its number; backoff is an event on the step', async () => {

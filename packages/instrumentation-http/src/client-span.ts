@@ -1,8 +1,17 @@
 import { isAbortError, recordFailure } from '@agentrace/core';
 import { SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
-import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
-import { genAiResponseAttributes, type BodyCollector, type GenAiCall } from './genai.js';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_FULL,
+} from '@opentelemetry/semantic-conventions';
+import { genAiResponseAttributes, genAiStartAttributes, type BodyCollector, type GenAiCall } from './genai.js';
 import { ATTR_AGENTRACE_HTTP_ABORTED, ATTR_HTTP_RESPONSE_BODY_SIZE } from './semconv.js';
+import type { Target } from './targets.js';
 
 /** One outgoing request's span and what is learnt about it until it ends (any client). */
 export interface ClientRecord {
@@ -38,6 +47,23 @@ export function newClientRecord(span: Span): ClientRecord {
     collector: undefined,
     protocolVersion: undefined,
   };
+}
+
+/**
+ * The attributes a CLIENT span starts with, node:http and undici alike: `method` is the one the
+ * caller used, `normalizedMethod` what `normalizeMethod` made of it, `run` the run's attributes.
+ */
+export function clientStartAttributes(method: string, normalizedMethod: string, urlFull: string, target: Target, run: Attributes | undefined): Attributes {
+  const attributes: Attributes = {
+    [ATTR_HTTP_REQUEST_METHOD]: normalizedMethod,
+    [ATTR_URL_FULL]: urlFull,
+    [ATTR_SERVER_ADDRESS]: target.address,
+    [ATTR_SERVER_PORT]: target.port,
+  };
+  if (normalizedMethod === '_OTHER') attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = method;
+  if (run !== undefined) Object.assign(attributes, run);
+  if (target.genAi !== undefined) genAiStartAttributes(target.genAi, attributes);
+  return attributes;
 }
 
 /** Marks a request closed before its response with no error: the caller cancelled it. */

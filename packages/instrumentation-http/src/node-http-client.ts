@@ -1,21 +1,14 @@
 import { context, propagation, SpanKind, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
-import {
-  ATTR_HTTP_REQUEST_METHOD,
-  ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
-  ATTR_NETWORK_PROTOCOL_VERSION,
-  ATTR_SERVER_ADDRESS,
-  ATTR_SERVER_PORT,
-  ATTR_URL_FULL,
-} from '@opentelemetry/semantic-conventions';
+import { ATTR_NETWORK_PROTOCOL_VERSION } from '@opentelemetry/semantic-conventions';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { errorMonitor } from 'node:events';
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { syncBuiltinESMExports } from 'node:module';
 import { reporter } from './diagnostics.js';
-import { ABORTED, declaredLength, finishClientSpan, newClientRecord, recordStatus, type ClientRecord } from './client-span.js';
-import { BodyCollector, genAiStartAttributes, isJson, requestModel } from './genai.js';
+import { ABORTED, clientStartAttributes, declaredLength, finishClientSpan, newClientRecord, recordStatus, type ClientRecord } from './client-span.js';
+import { BodyCollector, isJson, requestModel } from './genai.js';
 import { captureHeaders } from './headers.js';
 import type { ResolvedHttpConfig } from './internal-types.js';
 import { redactUrl } from './redact.js';
@@ -99,19 +92,12 @@ function startClientSpan(cfg: ResolvedHttpConfig, req: TracedRequest, ctx: Conte
   const target = targetOf(cfg, url, path, () => splitAuthority(authority, protocol === 'https:' ? 443 : 80));
   if (target.isExport || cfg.ignoreOutgoingByUser(method, url)) return;
   const m = normalizeMethod(method);
-  const attributes: Attributes = {
-    [ATTR_HTTP_REQUEST_METHOD]: m,
-    // Credentials given apart from the URL (`auth`, a URL object's user) are not in the cached one;
-    // redactUrl puts the marker in place of whatever userinfo it finds.
-    [ATTR_URL_FULL]: hasCredentials(args) ? redactUrl(`${protocol}//user@${authority}${path}`, cfg.redactedQueryParams) : target.urlFull,
-    [ATTR_SERVER_ADDRESS]: target.address,
-    [ATTR_SERVER_PORT]: target.port,
-  };
-  if (m === '_OTHER') attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = method;
+  // Credentials given apart from the URL (`auth`, a URL object's user) are not in the cached one;
+  // redactUrl puts the marker in place of whatever userinfo it finds.
+  const urlFull = hasCredentials(args) ? redactUrl(`${protocol}//user@${authority}${path}`, cfg.redactedQueryParams) : target.urlFull;
   const run = runAttributes(cfg, ctx);
-  if (run !== undefined) Object.assign(attributes, run);
+  const attributes = clientStartAttributes(method, m, urlFull, target, run);
   const genAi = target.genAi;
-  if (genAi !== undefined) genAiStartAttributes(genAi, attributes);
   if (cfg.requestHeaders.length > 0) captureHeaders(attributes, 'http.request.header.', cfg.requestHeaders, (name) => req.getHeader(name));
   const span = cfg.tracer.startSpan(spanName(m), { kind: SpanKind.CLIENT, attributes }, ctx);
   // Injected last, after every attribute hook, so nothing can tamper with the propagation headers.

@@ -1,17 +1,10 @@
 import { propagation, SpanKind, trace, type Attributes, type Context } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
-import {
-  ATTR_HTTP_REQUEST_METHOD,
-  ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
-  ATTR_NETWORK_PROTOCOL_VERSION,
-  ATTR_SERVER_ADDRESS,
-  ATTR_SERVER_PORT,
-  ATTR_URL_FULL,
-} from '@opentelemetry/semantic-conventions';
+import { ATTR_NETWORK_PROTOCOL_VERSION } from '@opentelemetry/semantic-conventions';
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { declaredLength, finishClientSpan, newClientRecord, recordStatus, type ClientRecord } from './client-span.js';
+import { clientStartAttributes, declaredLength, finishClientSpan, newClientRecord, recordStatus, type ClientRecord } from './client-span.js';
 import { reporter } from './diagnostics.js';
-import { BodyCollector, genAiStartAttributes, isJson, requestModel } from './genai.js';
+import { BodyCollector, isJson, requestModel } from './genai.js';
 import { captureHeaders } from './headers.js';
 import type { ResolvedHttpConfig } from './internal-types.js';
 import { ATTR_GEN_AI_REQUEST_MODEL } from './semconv.js';
@@ -198,19 +191,11 @@ function startUndiciSpan(cfg: ResolvedHttpConfig, request: TracedRequest, ctx: C
   const target = targetOf(cfg, url, request.path, () => originParts(request.origin));
   if (target.isExport || cfg.ignoreOutgoingByUser(method, url)) return;
   const m = normalizeMethod(method);
-  const attributes: Attributes = {
-    [ATTR_HTTP_REQUEST_METHOD]: m,
-    [ATTR_URL_FULL]: target.urlFull,
-    [ATTR_SERVER_ADDRESS]: target.address,
-    [ATTR_SERVER_PORT]: target.port,
-  };
-  if (m === '_OTHER') attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = method;
   const run = runAttributes(cfg, ctx);
-  if (run !== undefined) Object.assign(attributes, run);
+  const attributes = clientStartAttributes(method, m, target.urlFull, target, run);
   const genAi = target.genAi;
   let modelSeen = false;
   if (genAi !== undefined) {
-    genAiStartAttributes(genAi, attributes);
     const model = requestModel(request.body);
     if (model !== undefined) {
       attributes[ATTR_GEN_AI_REQUEST_MODEL] = model;

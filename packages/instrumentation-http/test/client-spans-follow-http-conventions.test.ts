@@ -1,26 +1,11 @@
-import { instrumentHttp, type HttpInstrumentationHandle } from '@agentrace/instrumentation-http';
-import { setupTracing, type TestTracing } from '@agentrace/testing';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { get, getStreamed, type ClientName } from './utils/clients.js';
-import { closedPort, parseTraceparent, startTestServer } from './utils/server.js';
+import { startInstrumentedServer } from './utils/instrumented-server.js';
+import { closedPort, parseTraceparent } from './utils/server.js';
 
-let tracing: TestTracing;
-let handle: HttpInstrumentationHandle;
-let server: Awaited<ReturnType<typeof startTestServer>>;
-
-beforeAll(async () => {
-  tracing = setupTracing();
-  handle = instrumentHttp({ server: false });
-  server = await startTestServer();
-});
-afterAll(async () => {
-  handle.disable();
-  await server.close();
-  await tracing.shutdown();
-});
-beforeEach(() => tracing.reset());
+const { tracing, server } = await startInstrumentedServer({ server: false });
 
 const clientSpans = (): ReadableSpan[] => tracing.spans().filter((s) => s.kind === SpanKind.CLIENT);
 

@@ -1,14 +1,8 @@
-import { instrumentHttp, type HttpInstrumentationHandle } from '@agentrace/instrumentation-http';
-import { setupTracing, type TestTracing } from '@agentrace/testing';
 import { SpanKind } from '@opentelemetry/api';
 import http from 'node:http';
 import { request as undiciRequest } from 'undici';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startTestServer } from './utils/server.js';
-
-let tracing: TestTracing;
-let handle: HttpInstrumentationHandle;
-let server: Awaited<ReturnType<typeof startTestServer>>;
+import { describe, expect, it, vi } from 'vitest';
+import { startInstrumentedServer } from './utils/instrumented-server.js';
 
 const json = (body: unknown) => (req: http.IncomingMessage, res: http.ServerResponse) => {
   req.resume();
@@ -18,22 +12,12 @@ const json = (body: unknown) => (req: http.IncomingMessage, res: http.ServerResp
   });
 };
 
-beforeAll(async () => {
-  tracing = setupTracing();
-  handle = instrumentHttp({ server: false });
-  // Stand-ins for the model APIs, answering in their documented response shapes.
-  server = await startTestServer({
-    '/v1/chat/completions': json({ id: 'chatcmpl-1', model: 'gpt-4o-mini-2024-07-18', usage: { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 } }),
-    '/v1/messages': json({ id: 'msg_1', model: 'claude-sonnet-4-5', usage: { input_tokens: 30, output_tokens: 9 } }),
-    '/api/other': json({ model: 'not-a-model-call', usage: { input_tokens: 1 } }),
-  });
+// Stand-ins for the model APIs, answering in their documented response shapes.
+const { tracing, server } = await startInstrumentedServer({ server: false }, {
+  '/v1/chat/completions': json({ id: 'chatcmpl-1', model: 'gpt-4o-mini-2024-07-18', usage: { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 } }),
+  '/v1/messages': json({ id: 'msg_1', model: 'claude-sonnet-4-5', usage: { input_tokens: 30, output_tokens: 9 } }),
+  '/api/other': json({ model: 'not-a-model-call', usage: { input_tokens: 1 } }),
 });
-afterAll(async () => {
-  handle.disable();
-  await server.close();
-  await tracing.shutdown();
-});
-beforeEach(() => tracing.reset());
 
 type Client = 'fetch' | 'undici' | 'node:http';
 

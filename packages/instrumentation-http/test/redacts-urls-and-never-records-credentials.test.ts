@@ -1,31 +1,15 @@
-import { instrumentHttp, type HttpInstrumentationHandle } from '@agentrace/instrumentation-http';
-import { setupTracing, type TestTracing } from '@agentrace/testing';
 import { SpanKind } from '@opentelemetry/api';
 import http from 'node:http';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { get, type ClientName } from './utils/clients.js';
-import { startTestServer } from './utils/server.js';
+import { startInstrumentedServer } from './utils/instrumented-server.js';
 
-let tracing: TestTracing;
-let handle: HttpInstrumentationHandle;
-let server: Awaited<ReturnType<typeof startTestServer>>;
-
-beforeAll(async () => {
-  tracing = setupTracing();
-  handle = instrumentHttp({
-    server: false,
-    requestHeaders: ['X-Request-Id', 'Authorization', 'cookie', 'x-api-key', 'x-goog-api-key', 'X-Auth-Token', 'x-debug', 'baggage'],
-    responseHeaders: ['x-answer', 'set-cookie'],
-    redactedQueryParams: ['token'],
-  });
-  server = await startTestServer();
+const { tracing, server } = await startInstrumentedServer({
+  server: false,
+  requestHeaders: ['X-Request-Id', 'Authorization', 'cookie', 'x-api-key', 'x-goog-api-key', 'X-Auth-Token', 'x-debug', 'baggage'],
+  responseHeaders: ['x-answer', 'set-cookie'],
+  redactedQueryParams: ['token'],
 });
-afterAll(async () => {
-  handle.disable();
-  await server.close();
-  await tracing.shutdown();
-});
-beforeEach(() => tracing.reset());
 
 const clientSpan = async () => {
   await vi.waitFor(() => expect(tracing.spans().filter((s) => s.kind === SpanKind.CLIENT)).toHaveLength(1));

@@ -1,37 +1,21 @@
-import { instrumentHttp, type HttpInstrumentationHandle } from '@agentrace/instrumentation-http';
-import { setupTracing, type TestTracing } from '@agentrace/testing';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { get, type ClientName } from './utils/clients.js';
-import { startTestServer } from './utils/server.js';
+import { startInstrumentedServer } from './utils/instrumented-server.js';
 
-let tracing: TestTracing;
-let handle: HttpInstrumentationHandle;
-let server: Awaited<ReturnType<typeof startTestServer>>;
-
-beforeAll(async () => {
-  tracing = setupTracing();
-  handle = instrumentHttp({ ignoreIncoming: ['/health'] });
-  server = await startTestServer({
-    // Spans made in body and finish callbacks must still be children of the SERVER span.
-    '/work': (req, res) => {
-      req.resume();
-      req.on('end', () => {
-        trace.getTracer('handler').startSpan('handler-work').end();
-        res.on('finish', () => trace.getTracer('handler').startSpan('after-finish').end());
-        res.end('done');
-      });
-    },
-    '/health': (_req, res) => res.end('fine'),
-  });
+const { tracing, server } = await startInstrumentedServer({ ignoreIncoming: ['/health'] }, {
+  // Spans made in body and finish callbacks must still be children of the SERVER span.
+  '/work': (req, res) => {
+    req.resume();
+    req.on('end', () => {
+      trace.getTracer('handler').startSpan('handler-work').end();
+      res.on('finish', () => trace.getTracer('handler').startSpan('after-finish').end());
+      res.end('done');
+    });
+  },
+  '/health': (_req, res) => res.end('fine'),
 });
-afterAll(async () => {
-  handle.disable();
-  await server.close();
-  await tracing.shutdown();
-});
-beforeEach(() => tracing.reset());
 
 const ofKind = (kind: SpanKind): ReadableSpan[] => tracing.spans().filter((s) => s.kind === kind);
 const named = (name: string): ReadableSpan => tracing.spans().find((s) => s.name === name)!;

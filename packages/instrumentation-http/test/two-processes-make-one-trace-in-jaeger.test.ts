@@ -1,6 +1,6 @@
 // End to end with the real Jaeger: an agent process calls a traced node:http service process; both
 // export over OTLP; Jaeger must return ONE trace holding both services with the right parent links.
-import { jaegerQueryUrl } from '@agentrace/core/jaeger';
+import { fetchJaegerTraces, type JaegerSpan } from '@agentrace/core/jaeger';
 import { otlpTracesEndpoint } from '@agentrace/testing';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -10,19 +10,6 @@ import { expect, it, vi } from 'vitest';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const packages = fileURLToPath(new URL('../../', import.meta.url));
-
-interface JaegerSpan {
-  spanID: string;
-  operationName: string;
-  processID: string;
-  references: { refType: string; spanID: string; traceID: string }[];
-  tags: { key: string; value: unknown }[];
-}
-interface JaegerTrace {
-  traceID: string;
-  spans: JaegerSpan[];
-  processes: Record<string, { serviceName: string }>;
-}
 
 it('agent -> service over HTTP is one trace with both services in Jaeger', async () => {
   const suffix = `${process.pid}-${Date.now()}`;
@@ -52,19 +39,17 @@ it('agent -> service over HTTP is one trace with both services in Jaeger', async
 
   const trace = await vi.waitFor(
     async () => {
-      const res = await fetch(`${jaegerQueryUrl()}/api/traces/${traceId}`);
-      expect(res.status).toBe(200);
-      const body = (await res.json()) as { data: JaegerTrace[] };
-      expect(body.data).toHaveLength(1);
-      expect(body.data[0]!.spans).toHaveLength(7); // run, 2 CLIENT, 2 SERVER, 2 handler spans
-      return body.data[0]!;
+      const traces = await fetchJaegerTraces({ traceIds: [traceId] });
+      expect(traces).toHaveLength(1);
+      expect(traces[0]!.spans).toHaveLength(7); // run, 2 CLIENT, 2 SERVER, 2 handler spans
+      return traces[0]!;
     },
     { timeout: 30_000, interval: 500 },
   );
 
-  const serviceOf = (s: JaegerSpan) => trace.processes[s.processID]!.serviceName;
-  const tag = (s: JaegerSpan, key: string) => s.tags.find((t) => t.key === key)?.value;
-  const parentOf = (s: JaegerSpan) => s.references.find((r) => r.refType === 'CHILD_OF');
+  const serviceOf = (s: JaegerSpan) => trace.processes?.[s.processID!]?.serviceName;
+  const tag = (s: JaegerSpan, key: string) => s.tags?.find((t) => t.key === key)?.value;
+  const parentOf = (s: JaegerSpan) => s.references?.find((r) => r.refType === 'CHILD_OF');
   const byId = new Map(trace.spans.map((s) => [s.spanID, s]));
   expect(new Set(trace.spans.map(serviceOf))).toEqual(new Set([agentService, calledService]));
 

@@ -1,4 +1,4 @@
-import { isThenable, recordFailure } from '@agentrace/core';
+import { recordFailure, whenSettled } from '@agentrace/core';
 import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE, ATTR_STATE_VERIFIED, ATTR_STATE_VERIFY_NAME } from './semconv.js';
 import { stateTracer } from './tracer.js';
@@ -40,18 +40,8 @@ export function verify<R extends boolean | Promise<boolean>>(name: string, fn: (
     fail(span, name, error);
     throw error;
   }
-  if (!isThenable(result)) {
-    settle(span, name, result);
-    return result;
-  }
-  return (result as Promise<boolean>).then(
-    (value) => {
-      settle(span, name, value);
-      return value;
-    },
-    (error: unknown) => {
-      fail(span, name, error);
-      throw error;
-    },
-  ) as R;
+  return whenSettled(result, (error, failed, value) => {
+    if (failed) fail(span, name, error);
+    else settle(span, name, value);
+  });
 }

@@ -8,6 +8,21 @@ afterAll(() => tracing.shutdown());
 beforeEach(() => tracing.reset());
 afterEach(() => vi.useRealTimers());
 
+/**
+ * A call that throws `failure` the first time and gives `valueOf(attempt)` after; `attempts()` counts
+ * the calls. Each call settles a tick later, so concurrent callers are waiting by then.
+ */
+function failsOnce<T>(failure: Error, valueOf: (attempt: number) => T): { fn: () => Promise<T>; attempts: () => number } {
+  let attempt = 0;
+  const fn = async (): Promise<T> => {
+    attempt++;
+    await Promise.resolve();
+    if (attempt === 1) throw failure;
+    return valueOf(attempt);
+  };
+  return { fn, attempts: () => attempt };
+}
+
 describe('idempotent with the in-memory store', () => {
   it('runs fn once per key; a repeat returns the first result and is recorded as a deduplicated hit', async () => {
     const store = new MemoryIdempotencyStore();
@@ -44,32 +59,21 @@ describe('idempotent with the in-memory store', () => {
   it('does not remember a failure: the same error reaches the caller and the next call runs again', async () => {
     const store = new MemoryIdempotencyStore();
     const failure = new Error('payment gateway down');
-    let attempt = 0;
-    const fn = async () => {
-      attempt++;
-      if (attempt === 1) throw failure;
-      return 'paid';
-    };
+    const { fn, attempts } = failsOnce(failure, () => 'paid');
     await expect(idempotent('pay', fn, store)).rejects.toBe(failure);
     expect(await idempotent('pay', fn, store)).toBe('paid');
     expect(await idempotent('pay', fn, store)).toBe('paid');
-    expect(attempt).toBe(2);
+    expect(attempts()).toBe(2);
   });
 
   it('wakes waiters when the first call fails, and one of them runs fn', async () => {
     const store = new MemoryIdempotencyStore();
     const failure = new Error('first fails');
-    let attempt = 0;
-    const fn = async () => {
-      attempt++;
-      await Promise.resolve();
-      if (attempt === 1) throw failure;
-      return attempt;
-    };
+    const { fn, attempts } = failsOnce(failure, (attempt) => attempt);
     const results = await Promise.allSettled([idempotent('k', fn, store), idempotent('k', fn, store), idempotent('k', fn, store)]);
     expect(results[0]).toEqual({ status: 'rejected', reason: failure });
     expect(results.slice(1)).toEqual([{ status: 'fulfilled', value: 2 }, { status: 'fulfilled', value: 2 }]);
-    expect(attempt).toBe(2);
+    expect(attempts()).toBe(2);
   });
 
   it('is bounded: the oldest completed keys are evicted first', async () => {

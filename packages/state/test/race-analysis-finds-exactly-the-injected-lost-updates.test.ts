@@ -1,7 +1,7 @@
-import { setupTracing } from '@agentrace/testing';
+import { seededRandom, setupTracing } from '@agentrace/testing';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { EVENT_STATE_STALE_WRITE, findLostUpdates, guardedWrite, StaleWriteError, trackRead, trackWrite } from '@agentrace/state';
-import { Scheduler, seededRandom, VersionedDb } from './utils/race.js';
+import { Scheduler, VersionedDb } from './utils/race.js';
 import { inSpan, tracer } from './utils/spans.js';
 
 const tracing = setupTracing();

@@ -1,17 +1,6 @@
 export { setupTracing, type TestTracing } from './setup-tracing.js';
-export {
-  findNode,
-  findNodes,
-  findSpan,
-  findSpans,
-  getRunTree,
-  getTraceTree,
-  getTraceTrees,
-  groupSpansByTrace,
-  printTraces,
-  spansOfRun,
-  traceTreeNodes,
-} from './queries.js';
+export { findSpan, findSpans, groupSpansByTrace, spansOfRun } from './queries.js';
+export { findNode, findNodes, getRunTree, getTraceTree, getTraceTrees, printTraces, traceTreeNodes } from './queries.js';
 export {
   assertAllSpansEnded,
   assertExceptionEvent,
@@ -25,6 +14,7 @@ export {
 export { compareTraceShape, type ShapeComparison } from './shape.js';
 export { fetchJaegerTrace, jaegerTraceToSpans, waitForTrace } from './jaeger.js';
 export { otlpTracesEndpoint } from './env.js';
+export { runProcess } from './run-process.js';
 export { jaegerQueryUrl, jaegerTraceToTree, type JaegerKeyValue, type JaegerSpan, type JaegerTrace } from '@agentrace/core/jaeger';
 export { captureDiagnostics } from './capture-diagnostics.js';
 export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
@@ -45,6 +35,9 @@ export type {
   NoCrossRunOptions,
   SpansInTheirRunsOptions,
   NoOrphansOptions,
+  ProcessResult,
+  RemoteParentOptions,
+  RunProcessOptions,
   SetupTracingOptions,
   SpanQuery,
   SpanShape,
@@ -57,3 +50,5 @@ export type {
   WaitForTraceOptions,
 } from './types.js';
 export { createHostileProbe, hostileValues, type HostileProbe, type HostileValue } from './hostile-values.js';
+export { seededRandom } from './deterministic.js';
+export { remoteParentContext } from './remote-parent.js';

@@ -161,3 +161,31 @@ export interface DiagnosticsCapture {
   /** Stops capturing: turns `diag` off. */
   restore(): void;
 }
+
+/** Options of {@link runProcess}. */
+export interface RunProcessOptions {
+  /** Working directory. Default: the test's. */
+  cwd?: string;
+  /** The program's environment. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Kill the program (SIGTERM) after this many milliseconds. Default: no limit. */
+  timeout?: number;
+}
+
+/** How a program run by {@link runProcess} ended, and what it wrote. */
+export interface ProcessResult {
+  /** The exit code; null when a signal ended it. */
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options of {@link remoteParentContext}. */
+export interface RemoteParentOptions {
+  /** The trace the other process started: 32 hex digits. */
+  traceId: string;
+  /** The parent span in the other process: 16 hex digits. */
+  spanId: string;
+  /** Whether the other process sampled the trace (an unsampled parent: nothing under it records). Default true. */
+  sampled?: boolean;
+}

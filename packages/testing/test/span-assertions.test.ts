@@ -7,6 +7,7 @@ import {
   findNode,
   findSpan,
   getTraceTrees,
+  remoteParentContext,
   setupTracing,
   TraceAssertionError,
 } from '@agentrace/testing';
@@ -77,12 +78,7 @@ describe('no orphan', () => {
   });
 
   it('accepts a remote parent only when asked', () => {
-    const remote = trace.setSpanContext(context.active(), {
-      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
-      spanId: '00f067aa0ba902b7',
-      traceFlags: 1,
-      isRemote: true,
-    });
+    const remote = remoteParentContext({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' });
     context.with(remote, () => tracer.startSpan('consume').end());
     expect(messageOf(() => assertNoOrphans(tracing))).toContain(
       'has parent 00f067aa0ba902b7, which is remote (from another process) and not in the trace',

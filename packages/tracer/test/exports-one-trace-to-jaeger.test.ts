@@ -1,28 +1,16 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { init } from '@agentrace/tracer';
-import { jaegerQueryUrl, otlpTracesEndpoint, waitForTrace } from '@agentrace/testing';
-
-interface JaegerTag { key: string; type: string; value: unknown }
-interface JaegerSpan {
-  traceID: string;
-  spanID: string;
-  operationName: string;
-  references: { refType: string; spanID: string }[];
-  tags: JaegerTag[];
-  logs: { fields: JaegerTag[] }[];
-  processID: string;
-}
-interface JaegerTrace { traceID: string; spans: JaegerSpan[]; processes: Record<string, { serviceName: string; tags: JaegerTag[] }> }
+import { fetchJaegerTraces, type JaegerKeyValue, type JaegerTrace } from '@agentrace/core/jaeger';
+import { otlpTracesEndpoint, waitForTrace } from '@agentrace/testing';
 
 // Waits with the test kit, then reads Jaeger's own JSON: the point is how Jaeger stores the trace.
 async function jaegerTracesOf(service: string): Promise<JaegerTrace[]> {
   await waitForTrace({ service, minSpans: 3 });
-  const res = await fetch(`${jaegerQueryUrl()}/api/traces?service=${encodeURIComponent(service)}&limit=20`);
-  return ((await res.json()) as { data: JaegerTrace[] }).data;
+  return fetchJaegerTraces({ service, limit: 20 });
 }
 
-const tag = (s: JaegerSpan | { tags: JaegerTag[] }, key: string) => s.tags.find((t) => t.key === key)?.value;
+const tag = (s: { tags?: JaegerKeyValue[] }, key: string) => s.tags?.find((t) => t.key === key)?.value;
 
 describe('end to end with the real Jaeger', () => {
   it('stores one trace with exactly the tree, tags, error flag, events and resource the agent made', async () => {
@@ -79,14 +67,14 @@ describe('end to end with the real Jaeger', () => {
     expect(tag(crm, 'error')).toBe(true);
     expect(tag(crm, 'otel.status_description')).toBe('the CRM said no');
 
-    const received = root.logs.find((l) => l.fields.some((f) => f.key === 'event' && f.value === 'received'));
+    const received = root.logs?.find((l) => l.fields.some((f) => f.key === 'event' && f.value === 'received'));
     expect(received?.fields.find((f) => f.key === 'message.size')?.value).toBe(128);
-    const exception = crm.logs.find((l) => l.fields.some((f) => f.key === 'event' && f.value === 'exception'));
+    const exception = crm.logs?.find((l) => l.fields.some((f) => f.key === 'event' && f.value === 'exception'));
     expect(exception?.fields.find((f) => f.key === 'exception.type')?.value).toBe('TypeError');
     expect(exception?.fields.find((f) => f.key === 'exception.message')?.value).toBe('the CRM said no');
     expect(String(exception?.fields.find((f) => f.key === 'exception.stacktrace')?.value)).toContain('TypeError: the CRM said no');
 
-    const proc = t.processes[root.processID]!;
+    const proc = t.processes![root.processID!]!;
     expect(proc.serviceName).toBe(service);
     expect(tag(proc, 'service.version')).toBe('9.9.9');
     expect(tag(proc, 'deployment.environment.name')).toBe('test');

@@ -42,11 +42,14 @@ describe('final export', () => {
     expect(receiver.spans().map((s) => s.name).sort()).toEqual(['span-0', 'span-1', 'span-2', 'span-3', 'span-4']);
   });
 
-  it('exports spans at normal exit (beforeExit) and exits with code 0', async () => {
+  it.each([
+    ['at normal exit (beforeExit) and exits with code 0', 'exit', 0],
+    ['ended before process.exit(), keeping its exit code', 'process-exit', 3],
+  ])('exports spans %s', async (_when, mode, exitCode) => {
     receiver = await startOtlpReceiver();
-    const run = runApp('exit', { RECEIVER_URL: receiver.url });
+    const run = runApp(mode, { RECEIVER_URL: receiver.url });
     const { code } = await run.exited;
-    expect(code, run.output().stderr).toBe(0);
+    expect(code, run.output().stderr).toBe(exitCode);
     expect(receiver.spans()).toHaveLength(5);
   });
 
@@ -57,14 +60,6 @@ describe('final export', () => {
     expect(code).toBe(1);
     // Node's own report of the crash is unchanged.
     expect(run.output().stderr).toMatch(/Error: the agent crashed\n\s+at /);
-    expect(receiver.spans()).toHaveLength(5);
-  });
-
-  it('exports spans ended before process.exit(), keeping its exit code', async () => {
-    receiver = await startOtlpReceiver();
-    const run = runApp('process-exit', { RECEIVER_URL: receiver.url });
-    const { code } = await run.exited;
-    expect(code, run.output().stderr).toBe(3);
     expect(receiver.spans()).toHaveLength(5);
   });
 

@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { jaegerQueryUrl, otlpTracesEndpoint } from '@agentrace/testing';
+import { fetchJaegerTraces } from '@agentrace/core/jaeger';
+import { otlpTracesEndpoint } from '@agentrace/testing';
 
 const require = createRequire(import.meta.url);
 const tsx = require.resolve('tsx');
@@ -33,16 +34,12 @@ function run(mode: string, signal: NodeJS.Signals | undefined, serviceName: stri
 
 /** Span count Jaeger holds for the service (each span is a trace of its own here). */
 async function storedSpans(serviceName: string): Promise<number> {
-  const url = `${jaegerQueryUrl()}/api/traces?service=${encodeURIComponent(serviceName)}&limit=${SPANS * 2}&lookback=1h`;
   let count = 0;
   // Jaeger indexes what it received asynchronously: poll until the count stops short of nothing.
   for (let attempt = 0; attempt < 40; attempt++) {
-    const res = await fetch(url);
-    if (res.ok) {
-      const body = (await res.json()) as { data: { spans: unknown[] }[] | null };
-      count = (body.data ?? []).reduce((n, t) => n + t.spans.length, 0);
-      if (count >= SPANS) return count;
-    }
+    const traces = await fetchJaegerTraces({ service: serviceName, limit: SPANS * 2 });
+    count = traces.reduce((n, t) => n + t.spans.length, 0);
+    if (count >= SPANS) return count;
     await new Promise((r) => setTimeout(r, 250));
   }
   return count;

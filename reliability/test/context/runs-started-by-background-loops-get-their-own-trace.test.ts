@@ -2,21 +2,17 @@
 // Every run it starts later must still be a trace of its own, with its own correlation id, and every
 // span of that run's work must sit under it: 100 concurrent runs per kind of loop.
 import { correlationId, detached, traced } from '@agentrace/decorators';
-import { assertNoOrphans, assertSpansInTheirRuns, captureDiagnostics, setupTracing, type TestTracing } from '@agentrace/testing';
+import { assertNoOrphans, assertSpansInTheirRuns, captureDiagnostics } from '@agentrace/testing';
+import { useTracing } from '@agentrace/testing/vitest';
 import { trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { brpopLoop, eventsOnLoop, intervalPoller, type BackgroundLoop, type Message } from '../../src/background-loops.js';
 
 const RUNS = 100;
 const redisUrl = process.env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379';
 
-let tracing: TestTracing;
-beforeAll(() => {
-  tracing = setupTracing({ serviceName: 'background-loops' });
-});
-afterAll(() => tracing.shutdown());
-beforeEach(() => tracing.reset());
+const tracing = useTracing({ serviceName: 'background-loops' });
 
 type LoopFactory = (onMessage: (m: Message) => void, start?: (begin: () => void) => void) => BackgroundLoop;
 const loops: [string, LoopFactory][] = [

@@ -2,18 +2,14 @@
 // trace of its own linked to every run that waited for it; each waiting run's trace has a span for the
 // wait, linked to the shared work. 100 concurrent runs.
 import { createSharedWork, traced } from '@agentrace/decorators';
-import { assertNoCrossRunSpans, assertNoOrphans, assertSpansInTheirRuns, setupTracing, type TestTracing } from '@agentrace/testing';
+import { assertNoCrossRunSpans, assertNoOrphans, assertSpansInTheirRuns } from '@agentrace/testing';
+import { useTracing } from '@agentrace/testing/vitest';
 import { trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 
 const RUNS = 100;
-let tracing: TestTracing;
-beforeAll(() => {
-  tracing = setupTracing({ serviceName: 'shared-work' });
-});
-afterAll(() => tracing.shutdown());
-beforeEach(() => tracing.reset());
+const tracing = useTracing({ serviceName: 'shared-work' });
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const probe = (owner: string): void => trace.getTracer('probe').startActiveSpan('probe', { attributes: { 'test.owner': owner } }, (s) => s.end());

@@ -1,15 +1,7 @@
 // Jaeger JSON back to OpenTelemetry's span model: the fields Jaeger keeps as tags (kind, status,
 // scope) become span fields again, ids get their fixed width back, and nothing loses precision.
-import {
-  SpanKind,
-  SpanStatusCode,
-  type AttributeValue,
-  type Attributes,
-  type HrTime,
-  type Link,
-  type SpanContext,
-  type SpanStatus,
-} from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import type { AttributeValue, Attributes, HrTime, Link, SpanContext, SpanStatus } from '@opentelemetry/api';
 import { buildTraceTrees, type FinishedSpanLike, type TraceTree } from '../trace-tree.js';
 import type { JaegerKeyValue, JaegerSpan, JaegerTrace } from './model.js';
 

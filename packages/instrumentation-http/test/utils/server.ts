@@ -17,13 +17,17 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-type Route = (req: IncomingMessage, res: ServerResponse) => void;
+/** An extra route of the test server. */
+export type Route = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** A started test server: a {@link TestServer} whose `/stream` route `releaseStream()` ends. */
+export type StartedTestServer = TestServer & { releaseStream(): void };
 
 /**
  * A local HTTP server with the routes the tests need: `/status/<code>`, `/slow` (never answers),
  * `/stream` (three chunks, the last one released by `release()`), `/echo`, and any extra route.
  */
-export async function startTestServer(extra: Record<string, Route> = {}): Promise<TestServer & { releaseStream(): void }> {
+export async function startTestServer(extra: Record<string, Route> = {}): Promise<StartedTestServer> {
   const seen: SeenRequest[] = [];
   let releases: (() => void)[] = [];
   const server = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {

@@ -1,17 +1,6 @@
 // A tiny shared "database" with per-key versions and a seeded scheduler that decides, step by step,
 // which worker runs next: the interleavings of the race tests are random but reproducible.
-
-/** mulberry32: a small seeded PRNG, so each seed replays the same interleaving. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '@agentrace/testing';
 
 /** One write the database saw, with the versions it overwrote without its writer having read them. */
 export interface AppliedWrite {

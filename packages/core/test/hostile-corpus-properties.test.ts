@@ -4,21 +4,12 @@
 import fc from 'fast-check';
 import { hostileValues } from '@agentrace/testing';
 import { describe, expect, it } from 'vitest';
-import { capString, createRedactor, redactValue, REDACTED, sanitizeAttributes, serializeValue, utf8Length } from '@agentrace/core';
+import { capString, createRedactor, redactValue, REDACTED, sanitizeAttributes, serializeValue, utf8Length } from '../src/index.js';
+import { LONE_SURROGATE, serializeOptions } from './utils/arbitraries.js';
 
 const corpus = hostileValues().map((h) => ({ name: h.name, exceedsCaps: h.exceedsCaps === true, value: h.make() }));
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-const options = fc.record(
-  {
-    maxDepth: fc.integer({ min: 0, max: 8 }),
-    maxKeys: fc.integer({ min: 0, max: 20 }),
-    maxStringLength: fc.integer({ min: 0, max: 2000 }),
-    maxBytes: fc.integer({ min: 64, max: 16_384 }),
-    maxStackLines: fc.integer({ min: 0, max: 5 }),
-  },
-  { requiredKeys: [] },
-);
+const options = serializeOptions({ maxStringLength: 2000, maxBytes: 16_384 });
 
 /** A corpus value, alone or nested under a few levels of arrays/objects with arbitrary siblings. */
 const nested = fc
