@@ -27,7 +27,9 @@ async function outcomeOf(send: () => unknown): Promise<Outcome> {
 
 function messageOf(error: unknown): string {
   try {
-    return error instanceof Error ? `${error.constructor.name}: ${error.message}` : String(error);
+    // EventEmitter's "Unhandled error. (<inspected value>)" prints a promise's async ids, which differ per call.
+    const text = error instanceof Error ? `${error.constructor.name}: ${error.message}` : String(error);
+    return text.replace(/(async_id_symbol\)\]: )\d+/g, '$1#');
   } catch {
     return 'unreadable';
   }
