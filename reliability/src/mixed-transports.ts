@@ -182,15 +182,18 @@ export async function startMixedTransports(options: MixedTransportsOptions): Pro
     },
     withRunId,
   );
-  const jobStep = traced(
-    'job_step',
-    async (runId: string) => {
-      await immediate();
-      check(runId, 'bullmq processor');
-      deliveries.delivered(`bullmq:${runId}`);
-    },
-    withRunId,
-  );
+  /** The step a broker's consumer runs for a run's message: checks it is in that run, then counts the delivery. */
+  const deliveryStep = (name: string, where: string, transport: string) =>
+    traced(
+      name,
+      async (runId: string) => {
+        await immediate();
+        check(runId, where);
+        deliveries.delivered(`${transport}:${runId}`);
+      },
+      withRunId,
+    );
+  const jobStep = deliveryStep('job_step', 'bullmq processor', 'bullmq');
   const loopStep = traced(
     'loop_step',
     async (message: LoopMessage) => {
@@ -216,15 +219,7 @@ export async function startMixedTransports(options: MixedTransportsOptions): Pro
     handleLoopMessage(message).catch((error: unknown) => errors.push(`lazy-loop run ${message.correlationId}: ${String(error)}`));
   }, { batch: loopBatch });
 
-  const messageStep = traced(
-    'message_step',
-    async (runId: string) => {
-      await immediate();
-      check(runId, 'rabbitmq handler');
-      deliveries.delivered(`rabbitmq:${runId}`);
-    },
-    withRunId,
-  );
+  const messageStep = deliveryStep('message_step', 'rabbitmq handler', 'rabbitmq');
 
   const redis = new URL(redisUrl);
   const connection = { host: redis.hostname, port: Number(redis.port || 6379), maxRetriesPerRequest: null };

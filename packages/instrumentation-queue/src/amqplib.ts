@@ -19,25 +19,7 @@ import {
   startDelivery,
   startProducer,
 } from './messaging.js';
-import {
-  ATTR_AGENTRACE_CONSUMER_CONCURRENCY,
-  ATTR_AGENTRACE_CONSUMER_IN_FLIGHT,
-  ATTR_AGENTRACE_MESSAGING_ATTEMPT,
-  ATTR_AGENTRACE_MESSAGING_REDELIVERED,
-  ATTR_AGENTRACE_MESSAGING_SETTLEMENT,
-  ATTR_MESSAGING_DESTINATION_NAME,
-  ATTR_MESSAGING_MESSAGE_CONVERSATION_ID,
-  ATTR_MESSAGING_MESSAGE_ID,
-  ATTR_MESSAGING_OPERATION_NAME,
-  ATTR_MESSAGING_OPERATION_TYPE,
-  ATTR_MESSAGING_RABBITMQ_DESTINATION_ROUTING_KEY,
-  ATTR_MESSAGING_RABBITMQ_MESSAGE_DELIVERY_TAG,
-  ATTR_MESSAGING_SYSTEM,
-  MESSAGING_OPERATION_TYPE_VALUE_PROCESS,
-  MESSAGING_OPERATION_TYPE_VALUE_RECEIVE,
-  MESSAGING_OPERATION_TYPE_VALUE_SEND,
-  MESSAGING_SYSTEM_VALUE_RABBITMQ,
-} from './semconv.js';
+import * as semconv from './semconv.js';
 import type { MessagingInstrumentationConfig, QueueInstrumentationHandle } from './types.js';
 import { wrapMethod } from './wrap.js';
 
@@ -56,7 +38,7 @@ const prefetchByChannel = new WeakMap<object, number>();
 let inConfirmPublish = 0;
 
 export function resolveAmqplibState(config: AmqplibInstrumentationConfig, tracerProvider: TracerProvider | undefined): ClientState {
-  return resolveClientState(MESSAGING_SYSTEM_VALUE_RABBITMQ, 'amqplib', config, tracerProvider);
+  return resolveClientState(semconv.MESSAGING_SYSTEM_VALUE_RABBITMQ, 'amqplib', config, tracerProvider);
 }
 
 /** Patches the channel classes of amqplib's promise API (`lib/channel_model.js` exports). */
@@ -217,17 +199,17 @@ function readPublish(exchange: unknown, routingKey: unknown, options: unknown): 
     const destination = destinationOf(exchange, routingKey);
     const opts = options && typeof options === 'object' ? (options as Record<string, unknown>) : undefined;
     const attributes: Attributes = {
-      [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_VALUE_RABBITMQ,
-      [ATTR_MESSAGING_DESTINATION_NAME]: destination,
-      [ATTR_MESSAGING_OPERATION_TYPE]: MESSAGING_OPERATION_TYPE_VALUE_SEND,
-      [ATTR_MESSAGING_OPERATION_NAME]: 'publish',
-      [ATTR_MESSAGING_RABBITMQ_DESTINATION_ROUTING_KEY]: typeof routingKey === 'string' ? routingKey : '',
+      [semconv.ATTR_MESSAGING_SYSTEM]: semconv.MESSAGING_SYSTEM_VALUE_RABBITMQ,
+      [semconv.ATTR_MESSAGING_DESTINATION_NAME]: destination,
+      [semconv.ATTR_MESSAGING_OPERATION_TYPE]: semconv.MESSAGING_OPERATION_TYPE_VALUE_SEND,
+      [semconv.ATTR_MESSAGING_OPERATION_NAME]: 'publish',
+      [semconv.ATTR_MESSAGING_RABBITMQ_DESTINATION_ROUTING_KEY]: typeof routingKey === 'string' ? routingKey : '',
     };
     const messageId = opts?.messageId;
     const correlationId = opts?.correlationId;
-    if (typeof messageId === 'string' || typeof messageId === 'number') attributes[ATTR_MESSAGING_MESSAGE_ID] = capString(String(messageId), MAX_ID_BYTES);
+    if (typeof messageId === 'string' || typeof messageId === 'number') attributes[semconv.ATTR_MESSAGING_MESSAGE_ID] = capString(String(messageId), MAX_ID_BYTES);
     if (typeof correlationId === 'string' || typeof correlationId === 'number') {
-      attributes[ATTR_MESSAGING_MESSAGE_CONVERSATION_ID] = capString(String(correlationId), MAX_ID_BYTES);
+      attributes[semconv.ATTR_MESSAGING_MESSAGE_CONVERSATION_ID] = capString(String(correlationId), MAX_ID_BYTES);
     }
     const given = opts?.headers;
     if (!canCarry(options) || !canCarry(given)) return { destination, attributes, headers: {}, options };
@@ -242,7 +224,7 @@ function readPublish(exchange: unknown, routingKey: unknown, options: unknown): 
 function startPublish(state: ClientState, publish: Publish, exchange: unknown, routingKey: unknown, content: unknown, options: unknown): ReturnType<typeof startProducer> {
   const { destination } = publish;
   const message = state.producerHook && { exchange, routingKey, content, options };
-  return startProducer(state, `publish ${destination}`, publish.attributes, destination, backlogSource(MESSAGING_SYSTEM_VALUE_RABBITMQ, destination), message, publish.headers);
+  return startProducer(state, `publish ${destination}`, publish.attributes, destination, backlogSource(semconv.MESSAGING_SYSTEM_VALUE_RABBITMQ, destination), message, publish.headers);
 }
 
 // The hot path of a producer: amqplib's publish only encodes and buffers the frame, synchronously, so
@@ -303,22 +285,22 @@ function deliveryAttributes(queue: string, msg: AmqpMessage, operationType: stri
   const fields = msg.fields;
   const props = msg.properties ?? ({} as AmqpMessage['properties']);
   const attributes: Attributes = {
-    [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_VALUE_RABBITMQ,
-    [ATTR_MESSAGING_DESTINATION_NAME]: queue,
-    [ATTR_MESSAGING_OPERATION_TYPE]: operationType,
-    [ATTR_MESSAGING_OPERATION_NAME]: operationName,
-    [ATTR_MESSAGING_RABBITMQ_DESTINATION_ROUTING_KEY]: fields.routingKey ?? '',
-    [ATTR_MESSAGING_RABBITMQ_MESSAGE_DELIVERY_TAG]: fields.deliveryTag,
-    [ATTR_AGENTRACE_CONSUMER_IN_FLIGHT]: source.inFlight,
+    [semconv.ATTR_MESSAGING_SYSTEM]: semconv.MESSAGING_SYSTEM_VALUE_RABBITMQ,
+    [semconv.ATTR_MESSAGING_DESTINATION_NAME]: queue,
+    [semconv.ATTR_MESSAGING_OPERATION_TYPE]: operationType,
+    [semconv.ATTR_MESSAGING_OPERATION_NAME]: operationName,
+    [semconv.ATTR_MESSAGING_RABBITMQ_DESTINATION_ROUTING_KEY]: fields.routingKey ?? '',
+    [semconv.ATTR_MESSAGING_RABBITMQ_MESSAGE_DELIVERY_TAG]: fields.deliveryTag,
+    [semconv.ATTR_AGENTRACE_CONSUMER_IN_FLIGHT]: source.inFlight,
   };
-  if (source.concurrency !== undefined) attributes[ATTR_AGENTRACE_CONSUMER_CONCURRENCY] = source.concurrency;
-  if (fields.redelivered) attributes[ATTR_AGENTRACE_MESSAGING_REDELIVERED] = true;
-  if (props.messageId !== undefined) attributes[ATTR_MESSAGING_MESSAGE_ID] = String(props.messageId);
-  if (props.correlationId !== undefined) attributes[ATTR_MESSAGING_MESSAGE_CONVERSATION_ID] = String(props.correlationId);
+  if (source.concurrency !== undefined) attributes[semconv.ATTR_AGENTRACE_CONSUMER_CONCURRENCY] = source.concurrency;
+  if (fields.redelivered) attributes[semconv.ATTR_AGENTRACE_MESSAGING_REDELIVERED] = true;
+  if (props.messageId !== undefined) attributes[semconv.ATTR_MESSAGING_MESSAGE_ID] = String(props.messageId);
+  if (props.correlationId !== undefined) attributes[semconv.ATTR_MESSAGING_MESSAGE_CONVERSATION_ID] = String(props.correlationId);
   // Quorum queues count deliveries in x-delivery-count; classic queues only say "redelivered".
   const count = props.headers?.['x-delivery-count'];
-  if (typeof count === 'number') attributes[ATTR_AGENTRACE_MESSAGING_ATTEMPT] = count + 1;
-  else if (!fields.redelivered) attributes[ATTR_AGENTRACE_MESSAGING_ATTEMPT] = 1;
+  if (typeof count === 'number') attributes[semconv.ATTR_AGENTRACE_MESSAGING_ATTEMPT] = count + 1;
+  else if (!fields.redelivered) attributes[semconv.ATTR_AGENTRACE_MESSAGING_ATTEMPT] = 1;
   return attributes;
 }
 
@@ -331,7 +313,7 @@ interface Consumer {
 }
 
 function consumerOf(queue: string, operationName: string): Consumer {
-  return { queue, source: backlogSource(MESSAGING_SYSTEM_VALUE_RABBITMQ, queue), spanName: `${operationName} ${queue}` };
+  return { queue, source: backlogSource(semconv.MESSAGING_SYSTEM_VALUE_RABBITMQ, queue), spanName: `${operationName} ${queue}` };
 }
 
 /** The shared consumer's delivery for one message; unless auto-acked, it waits for its ack, nack or reject. */
@@ -342,7 +324,7 @@ function deliver(state: ClientState, channel: object, consumer: Consumer, msg: A
   if (prefetch !== undefined) source.concurrency = prefetch;
   const attributes = deliveryAttributes(queue, msg, operationType, operationName, source);
   const delivery = startDelivery(state, consumer.spanName, attributes, extractContext(msg.properties?.headers), state.consumerParent, queue, source, msg, noAck);
-  if (noAck) delivery.span.setAttribute(ATTR_AGENTRACE_MESSAGING_SETTLEMENT, 'auto');
+  if (noAck) delivery.span.setAttribute(semconv.ATTR_AGENTRACE_MESSAGING_SETTLEMENT, 'auto');
   else pendingOf(channel).set(msg.fields.deliveryTag, delivery);
   return delivery;
 }
@@ -364,7 +346,7 @@ function wrapConsume(original: Fn, source: StateSource): Fn {
     const onMessage = function (this: unknown, msg: AmqpMessage | null) {
       // null: the broker cancelled the consumer; not a message.
       if (!msg || typeof msg !== 'object' || !msg.fields) return handler.call(this, msg);
-      const delivery = deliver(source.state, channel, consumer, msg, noAck, MESSAGING_OPERATION_TYPE_VALUE_PROCESS, 'process');
+      const delivery = deliver(source.state, channel, consumer, msg, noAck, semconv.MESSAGING_OPERATION_TYPE_VALUE_PROCESS, 'process');
       return runHandler(delivery, () => handler.call(this, msg));
     };
     return original.apply(this, [queue, onMessage, options, ...rest]);
@@ -383,9 +365,9 @@ function wrapGet(original: Fn, source: StateSource): Fn {
     return result.then((msg) => {
       if (msg && typeof msg === 'object' && (msg as AmqpMessage).fields) {
         const m = msg as AmqpMessage;
-        const backlog = backlogSource(MESSAGING_SYSTEM_VALUE_RABBITMQ, queueName);
+        const backlog = backlogSource(semconv.MESSAGING_SYSTEM_VALUE_RABBITMQ, queueName);
         if (typeof m.fields.messageCount === 'number') backlog.latest = { ...backlog.latest, waiting: m.fields.messageCount };
-        handlerDone(deliver(source.state, channel, consumerOf(queueName, 'receive'), m, noAck, MESSAGING_OPERATION_TYPE_VALUE_RECEIVE, 'receive'));
+        handlerDone(deliver(source.state, channel, consumerOf(queueName, 'receive'), m, noAck, semconv.MESSAGING_OPERATION_TYPE_VALUE_RECEIVE, 'receive'));
       }
       return msg;
     });
@@ -399,7 +381,7 @@ function wrapQueueReply(original: Fn): Fn {
     return result.then((ok) => {
       const reply = ok as { queue?: unknown; messageCount?: unknown; consumerCount?: unknown } | undefined;
       if (reply && typeof reply.queue === 'string' && typeof reply.messageCount === 'number') {
-        const backlog = backlogSource(MESSAGING_SYSTEM_VALUE_RABBITMQ, reply.queue);
+        const backlog = backlogSource(semconv.MESSAGING_SYSTEM_VALUE_RABBITMQ, reply.queue);
         backlog.latest = { ...backlog.latest, waiting: reply.messageCount, consumers: Number(reply.consumerCount) || 0 };
       }
       return ok;

@@ -28,25 +28,7 @@ import {
   startDelivery,
   startProducer,
 } from './messaging.js';
-import {
-  ATTR_AGENTRACE_CONSUMER_CONCURRENCY,
-  ATTR_AGENTRACE_CONSUMER_IN_FLIGHT,
-  ATTR_AGENTRACE_MESSAGING_ATTEMPT,
-  ATTR_AGENTRACE_MESSAGING_REDELIVERED,
-  ATTR_AGENTRACE_MESSAGING_REPEAT,
-  ATTR_AGENTRACE_MESSAGING_WAIT_MS,
-  ATTR_BULLMQ_JOB_NAME,
-  ATTR_MESSAGING_BATCH_MESSAGE_COUNT,
-  ATTR_MESSAGING_DESTINATION_NAME,
-  ATTR_MESSAGING_MESSAGE_ID,
-  ATTR_MESSAGING_OPERATION_NAME,
-  ATTR_MESSAGING_OPERATION_TYPE,
-  ATTR_MESSAGING_SYSTEM,
-  MESSAGING_OPERATION_TYPE_VALUE_CREATE,
-  MESSAGING_OPERATION_TYPE_VALUE_PROCESS,
-  MESSAGING_OPERATION_TYPE_VALUE_SEND,
-  MESSAGING_SYSTEM_VALUE_BULLMQ,
-} from './semconv.js';
+import * as semconv from './semconv.js';
 import type { MessagingInstrumentationConfig, QueueInstrumentationHandle } from './types.js';
 import { wrapMethod } from './wrap.js';
 
@@ -93,7 +75,7 @@ const instances = new WeakMap<object, InstanceInfo>();
 
 export function resolveBullMQState(config: BullMQInstrumentationConfig, tracerProvider: TracerProvider | undefined): BullMQState {
   const cfg: BullMQInstrumentationConfig = config !== null && typeof config === 'object' ? config : {};
-  return { ...resolveClientState(MESSAGING_SYSTEM_VALUE_BULLMQ, 'bullmq', cfg, tracerProvider), newTracePerRepetition: cfg.newTracePerRepetition ?? true };
+  return { ...resolveClientState(semconv.MESSAGING_SYSTEM_VALUE_BULLMQ, 'bullmq', cfg, tracerProvider), newTracePerRepetition: cfg.newTracePerRepetition ?? true };
 }
 
 /**
@@ -182,10 +164,10 @@ export function instrumentBullMQ(
 
 function producerAttributes(destination: string, operationName: string, operationType: string): Attributes {
   return {
-    [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_VALUE_BULLMQ,
-    [ATTR_MESSAGING_DESTINATION_NAME]: destination,
-    [ATTR_MESSAGING_OPERATION_TYPE]: operationType,
-    [ATTR_MESSAGING_OPERATION_NAME]: operationName,
+    [semconv.ATTR_MESSAGING_SYSTEM]: semconv.MESSAGING_SYSTEM_VALUE_BULLMQ,
+    [semconv.ATTR_MESSAGING_DESTINATION_NAME]: destination,
+    [semconv.ATTR_MESSAGING_OPERATION_TYPE]: operationType,
+    [semconv.ATTR_MESSAGING_OPERATION_NAME]: operationName,
   };
 }
 
@@ -233,7 +215,7 @@ function produce(
   }
   const { destination } = send;
   const carrier: Record<string, unknown> = {};
-  const source = backlogSource(MESSAGING_SYSTEM_VALUE_BULLMQ, destination);
+  const source = backlogSource(semconv.MESSAGING_SYSTEM_VALUE_BULLMQ, destination);
   const ctx = startProducer(state, `${operation} ${destination}`, send.attributes, destination, source, state.producerHook && message, carrier);
   const span = trace.getSpan(ctx)!;
   const metadata = JSON.stringify(carrier);
@@ -254,7 +236,7 @@ function skip(instance: BullQueueBase | undefined): boolean {
 }
 
 function registerProbe(queue: BullQueueBase): BacklogSource {
-  const source = backlogSource(MESSAGING_SYSTEM_VALUE_BULLMQ, queue.name);
+  const source = backlogSource(semconv.MESSAGING_SYSTEM_VALUE_BULLMQ, queue.name);
   if (source.probe || typeof queue.getJobCounts !== 'function') return source;
   const ref = new WeakRef(queue);
   source.probe = async () => {
@@ -285,7 +267,7 @@ function producerInfo(queue: BullQueueBase): InstanceInfo {
 
 function setMessageId(span: Span, job: unknown): void {
   const id = (job as BullJob | undefined)?.id;
-  if (id !== undefined) span.setAttribute(ATTR_MESSAGING_MESSAGE_ID, String(id));
+  if (id !== undefined) span.setAttribute(semconv.ATTR_MESSAGING_MESSAGE_ID, String(id));
 }
 
 // The hot path of a producer: nothing allocated for hooks that are not set, nothing read from the
@@ -301,8 +283,8 @@ function wrapAdd(original: Fn, source: StateSource<BullMQState>): Fn {
       const telemetry = opts?.telemetry;
       if (!telemetry?.omitContext) {
         const shared = producerInfo(this);
-        attributes = producerAttributes(shared.name, 'send', MESSAGING_OPERATION_TYPE_VALUE_SEND);
-        if (typeof name === 'string') attributes[ATTR_BULLMQ_JOB_NAME] = capString(name, MAX_JOB_NAME_BYTES);
+        attributes = producerAttributes(shared.name, 'send', semconv.MESSAGING_OPERATION_TYPE_VALUE_SEND);
+        if (typeof name === 'string') attributes[semconv.ATTR_BULLMQ_JOB_NAME] = capString(name, MAX_JOB_NAME_BYTES);
         if (telemetry?.metadata || !canCarry(opts) || !canCarry(telemetry)) copy = opts;
         else {
           target = { ...telemetry };
@@ -342,8 +324,8 @@ function wrapAddBulk(original: Fn, source: StateSource<BullMQState>): Fn {
       jobs,
       (targets) => {
         const destination = registerProbe(this).destination;
-        const attributes = producerAttributes(destination, 'send', MESSAGING_OPERATION_TYPE_VALUE_SEND);
-        attributes[ATTR_MESSAGING_BATCH_MESSAGE_COUNT] = jobs.length;
+        const attributes = producerAttributes(destination, 'send', semconv.MESSAGING_OPERATION_TYPE_VALUE_SEND);
+        attributes[semconv.ATTR_MESSAGING_BATCH_MESSAGE_COUNT] = jobs.length;
         const copies = jobs.map((job: { opts?: BullJobOpts } | null) => (job && typeof job === 'object' ? { ...job, opts: copyOpts(job.opts, targets) } : job));
         return { destination, attributes, call: () => original.apply(this, [copies, ...rest]) };
       },
@@ -364,7 +346,7 @@ function wrapUpsertJobScheduler(original: Fn, source: StateSource<BullMQState>):
         const copy = { ...template, opts: copyOpts(template?.opts, targets) };
         return {
           destination,
-          attributes: producerAttributes(destination, 'schedule', MESSAGING_OPERATION_TYPE_VALUE_CREATE),
+          attributes: producerAttributes(destination, 'schedule', semconv.MESSAGING_OPERATION_TYPE_VALUE_CREATE),
           call: () => original.apply(this, [id, repeatOpts, copy, ...rest]),
         };
       },
@@ -398,8 +380,8 @@ function wrapFlowAdd(original: Fn, source: StateSource<BullMQState>, bulk: boole
       flowOrFlows,
       (targets) => {
         const destination = String(flows[0]?.queueName ?? '');
-        const attributes = producerAttributes(destination, 'send', MESSAGING_OPERATION_TYPE_VALUE_SEND);
-        attributes[ATTR_MESSAGING_BATCH_MESSAGE_COUNT] = flows.reduce((n, f) => n + countNodes(f), 0);
+        const attributes = producerAttributes(destination, 'send', semconv.MESSAGING_OPERATION_TYPE_VALUE_SEND);
+        attributes[semconv.ATTR_MESSAGING_BATCH_MESSAGE_COUNT] = flows.reduce((n, f) => n + countNodes(f), 0);
         const copies = flows.map((f) => copyFlow(f, targets));
         return { destination, attributes, call: () => original.apply(this, [bulk ? copies : copies[0], ...rest]) };
       },
@@ -418,7 +400,7 @@ function parseMetadata(metadata: unknown): unknown {
 }
 
 function registerWorkerSource(worker: BullQueueBase): BacklogSource {
-  const source = backlogSource(MESSAGING_SYSTEM_VALUE_BULLMQ, worker.name);
+  const source = backlogSource(semconv.MESSAGING_SYSTEM_VALUE_BULLMQ, worker.name);
   if (!source.probe && worker.keys && worker.client) {
     // Workers have no getJobCounts; read the same keys on the worker's non-blocking client.
     const keys = worker.keys;
@@ -465,21 +447,21 @@ function wrapProcessJob(original: Fn, source: StateSource<BullMQState>): Fn {
     const repeat = state.newTracePerRepetition && !!(job.repeatJobKey || job.opts?.repeat);
     const attempt = job.attemptsStarted && job.attemptsStarted > 0 ? job.attemptsStarted : (job.attemptsMade ?? 0) + 1;
     const attributes: Attributes = {
-      [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM_VALUE_BULLMQ,
-      [ATTR_MESSAGING_DESTINATION_NAME]: info.name,
-      [ATTR_MESSAGING_OPERATION_TYPE]: MESSAGING_OPERATION_TYPE_VALUE_PROCESS,
-      [ATTR_MESSAGING_OPERATION_NAME]: 'process',
-      [ATTR_BULLMQ_JOB_NAME]: job.name,
-      [ATTR_AGENTRACE_MESSAGING_ATTEMPT]: attempt,
-      [ATTR_AGENTRACE_CONSUMER_IN_FLIGHT]: backlog.inFlight,
+      [semconv.ATTR_MESSAGING_SYSTEM]: semconv.MESSAGING_SYSTEM_VALUE_BULLMQ,
+      [semconv.ATTR_MESSAGING_DESTINATION_NAME]: info.name,
+      [semconv.ATTR_MESSAGING_OPERATION_TYPE]: semconv.MESSAGING_OPERATION_TYPE_VALUE_PROCESS,
+      [semconv.ATTR_MESSAGING_OPERATION_NAME]: 'process',
+      [semconv.ATTR_BULLMQ_JOB_NAME]: job.name,
+      [semconv.ATTR_AGENTRACE_MESSAGING_ATTEMPT]: attempt,
+      [semconv.ATTR_AGENTRACE_CONSUMER_IN_FLIGHT]: backlog.inFlight,
     };
-    if (backlog.concurrency !== undefined) attributes[ATTR_AGENTRACE_CONSUMER_CONCURRENCY] = backlog.concurrency;
-    if (job.id !== undefined) attributes[ATTR_MESSAGING_MESSAGE_ID] = String(job.id);
-    if (job.stalledCounter) attributes[ATTR_AGENTRACE_MESSAGING_REDELIVERED] = true;
-    if (repeat) attributes[ATTR_AGENTRACE_MESSAGING_REPEAT] = true;
+    if (backlog.concurrency !== undefined) attributes[semconv.ATTR_AGENTRACE_CONSUMER_CONCURRENCY] = backlog.concurrency;
+    if (job.id !== undefined) attributes[semconv.ATTR_MESSAGING_MESSAGE_ID] = String(job.id);
+    if (job.stalledCounter) attributes[semconv.ATTR_AGENTRACE_MESSAGING_REDELIVERED] = true;
+    if (repeat) attributes[semconv.ATTR_AGENTRACE_MESSAGING_REPEAT] = true;
     if (attempt === 1 && typeof job.timestamp === 'number') {
       const due = job.timestamp + (Number(job.delay ?? job.opts?.delay) || 0);
-      attributes[ATTR_AGENTRACE_MESSAGING_WAIT_MS] = Math.max(0, Date.now() - due);
+      attributes[semconv.ATTR_AGENTRACE_MESSAGING_WAIT_MS] = Math.max(0, Date.now() - due);
     }
     const carrier = extractContext(parseMetadata(job.opts?.telemetry?.metadata));
     const delivery = startDelivery(state, info.spanName, attributes, carrier, repeat ? 'link' : state.consumerParent, info.name, backlog, job, true);

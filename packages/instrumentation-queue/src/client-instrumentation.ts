@@ -36,7 +36,8 @@ export abstract class QueueClientInstrumentation<
    */
   protected abstract client(): QueueClient<string, Config, S>;
 
-  constructor(config: Config) {
+  /** @param config the client's options; default `{}`. */
+  constructor(config: Config = {} as Config) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
   }
 

@@ -31,10 +31,6 @@ import {
  * connection events) run outside the run that created the instance.
  */
 export class BullMQInstrumentation extends QueueClientInstrumentation<BullMQInstrumentationConfig, BullMQState> {
-  constructor(config: BullMQInstrumentationConfig = {}) {
-    super(config);
-  }
-
   protected override client(): QueueClient<'bullmq', BullMQInstrumentationConfig, BullMQState> {
     return BULLMQ;
   }
@@ -69,10 +65,6 @@ const BULLMQ = {
  * events run outside the run that opened them (a `return` in the returned message's publisher's context).
  */
 export class AmqplibInstrumentation extends QueueClientInstrumentation<AmqplibInstrumentationConfig, ClientState> {
-  constructor(config: AmqplibInstrumentationConfig = {}) {
-    super(config);
-  }
-
   protected override client(): QueueClient<'amqplib', AmqplibInstrumentationConfig, ClientState> {
     return AMQPLIB;
   }
@@ -105,10 +97,6 @@ const AMQPLIB = {
  * for (`inProcess: true`): libraries use p-queue internally, and each of their tasks would get a span.
  */
 export class InProcessQueueInstrumentation extends QueueClientInstrumentation<InProcessQueueInstrumentationConfig, ClientState> {
-  constructor(config: InProcessQueueInstrumentationConfig = {}) {
-    super(config);
-  }
-
   protected override client(): QueueClient<'inProcess', InProcessQueueInstrumentationConfig, ClientState> {
     return IN_PROCESS;
   }
@@ -133,10 +121,6 @@ const IN_PROCESS = {
  * `smessage` and their `Buffer` forms, its connection events) run outside the run that created it.
  */
 export class IORedisInstrumentation extends QueueClientInstrumentation<IORedisInstrumentationConfig, ClientState> {
-  constructor(config: IORedisInstrumentationConfig = {}) {
-    super(config);
-  }
-
   protected override client(): QueueClient<'ioredis', IORedisInstrumentationConfig, ClientState> {
     return IOREDIS;
   }

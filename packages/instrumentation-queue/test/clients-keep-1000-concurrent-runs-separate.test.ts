@@ -3,61 +3,40 @@
 // run's span, for in-process queues), none orphaned or crossed, and every handler must see its own run.
 // A client whose messages cannot carry a context (ioredis pub/sub) has its subscriber created inside a
 // run instead: every handler must run outside any run, that one included.
-import { setupTracing, type TestTracing } from '@agentrace/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ClientSession } from './adapters/types.js';
+import { useTracing } from '@agentrace/testing/vitest';
+import { expect, it } from 'vitest';
 import { expectEachMessageInItsOwnRun } from './utils/assert-runs.js';
-import { type LoadedClient, loadClient, QUEUE_CLIENTS } from './utils/clients.js';
+import { describeEachClient, useLoadedClient } from './utils/clients.js';
 import { byName, currentRunId, inRun, waitFor } from './utils/runs.js';
 
 const RUNS = 1000;
 const CONCURRENCY = 16;
-let tracing: TestTracing;
+const tracing = useTracing();
 
-beforeAll(() => {
-  tracing = setupTracing();
-});
-afterAll(async () => {
-  await tracing.shutdown();
-});
-beforeEach(() => tracing.reset());
+describeEachClient((client) => {
+  const loaded = useLoadedClient(client);
 
-for (const client of QUEUE_CLIENTS) {
-  describe(client.optionKey, () => {
-    let loaded: LoadedClient;
-    let session: ClientSession | undefined;
-
-    beforeAll(async () => {
-      loaded = await loadClient(client);
+  it(`keeps 1,000 messages from 1,000 concurrent runs each in its own trace, consumed ${CONCURRENCY} at a time`, async () => {
+    const s = await loaded.open({ concurrency: CONCURRENCY });
+    const seen = new Map<string, string | undefined>();
+    await s.consume(async (payload) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      seen.set(payload, currentRunId());
     });
-    afterAll(async () => {
-      await session?.close();
-      loaded?.instrumentation.disable();
-    });
-
-    it(`keeps 1,000 messages from 1,000 concurrent runs each in its own trace, consumed ${CONCURRENCY} at a time`, async () => {
-      session = await loaded.adapter.open(loaded.lib, { concurrency: CONCURRENCY });
-      const s = session;
-      const seen = new Map<string, string | undefined>();
-      await s.consume(async (payload) => {
-        await new Promise((resolve) => setImmediate(resolve));
-        seen.set(payload, currentRunId());
-      });
-      await Promise.all(Array.from({ length: RUNS }, (_, i) => inRun(`r${i}`, () => s.publish(`r${i}`))));
-      await waitFor('every message processed', () => seen.size === RUNS, 50_000);
-      if (loaded.adapter.messages === 'detaches') {
-        // No carrier, no spans: every handler ran outside any run, the subscriber's creator included.
-        expect([...seen.values()].filter((run) => run !== undefined)).toEqual([]);
-        expect(tracing.spans().filter((span) => !span.name.startsWith('run '))).toEqual([]);
-        return;
-      }
-      await waitFor('every process span ended', () => byName(tracing.spans(), s.processSpanName).length === RUNS);
-      expectEachMessageInItsOwnRun(tracing, RUNS, s.producerSpanName, s.processSpanName, seen);
-      if (loaded.adapter.recordsConcurrency) {
-        const processes = byName(tracing.spans(), s.processSpanName);
-        expect(Math.max(...processes.map((span) => Number(span.attributes['agentrace.consumer.in_flight'])))).toBeGreaterThan(1);
-        expect(processes.every((span) => span.attributes['agentrace.consumer.concurrency'] === CONCURRENCY)).toBe(true);
-      }
-    });
+    await Promise.all(Array.from({ length: RUNS }, (_, i) => inRun(`r${i}`, () => s.publish(`r${i}`))));
+    await waitFor('every message processed', () => seen.size === RUNS, 50_000);
+    if (loaded.adapter.messages === 'detaches') {
+      // No carrier, no spans: every handler ran outside any run, the subscriber's creator included.
+      expect([...seen.values()].filter((run) => run !== undefined)).toEqual([]);
+      expect(tracing.spans().filter((span) => !span.name.startsWith('run '))).toEqual([]);
+      return;
+    }
+    await waitFor('every process span ended', () => byName(tracing.spans(), s.processSpanName).length === RUNS);
+    expectEachMessageInItsOwnRun(tracing, RUNS, s.producerSpanName, s.processSpanName, seen);
+    if (loaded.adapter.recordsConcurrency) {
+      const processes = byName(tracing.spans(), s.processSpanName);
+      expect(Math.max(...processes.map((span) => Number(span.attributes['agentrace.consumer.in_flight'])))).toBeGreaterThan(1);
+      expect(processes.every((span) => span.attributes['agentrace.consumer.concurrency'] === CONCURRENCY)).toBe(true);
+    }
   });
-}
+});

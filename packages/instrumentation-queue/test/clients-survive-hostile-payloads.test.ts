@@ -3,10 +3,11 @@
 // content, options, headers and ids; the task value of an in-process queue): the call gives the caller
 // what it gives without agentrace (same value or same failure, never an error of ours), and every span
 // it started has ended.
-import { hostileValues, setupTracing, type TestTracing } from '@agentrace/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { hostileValues } from '@agentrace/testing';
+import { useTracing } from '@agentrace/testing/vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ClientSession } from './adapters/types.js';
-import { type LoadedClient, loadClient, QUEUE_CLIENTS } from './utils/clients.js';
+import { describeEachClient, useLoadedClient } from './utils/clients.js';
 
 type Outcome = { kind: 'return' | 'throw' | 'resolve' | 'reject'; value: unknown };
 
@@ -65,55 +66,40 @@ function expectSameOutcome(actual: Outcome, expected: Outcome): void {
   // Objects made by the library on each call (a BullMQ Job) are not comparable by identity.
 }
 
-let tracing: TestTracing;
-beforeAll(() => {
-  tracing = setupTracing();
-});
-afterAll(async () => {
-  await tracing.shutdown();
-});
-beforeEach(() => tracing.reset());
+const tracing = useTracing();
 
-for (const client of QUEUE_CLIENTS) {
-  describe(client.optionKey, () => {
-    let loaded: LoadedClient;
-    let session: ClientSession;
-    // Collected now: vitest needs the test names before the sessions exist.
-    const positions = new Map<string, ClientSession['hostile'][number]>();
+describeEachClient((client) => {
+  const loaded = useLoadedClient(client);
+  // Collected now: vitest needs the test names before the sessions exist.
+  const positions = new Map<string, ClientSession['hostile'][number]>();
 
-    beforeAll(async () => {
-      loaded = await loadClient(client);
-      session = await loaded.adapter.open(loaded.lib);
-      for (const position of session.hostile) positions.set(position.position, position);
-    });
-    afterAll(async () => {
-      await session?.close();
-      loaded?.instrumentation.disable();
-    });
+  beforeAll(async () => {
+    const session = await loaded.open();
+    for (const position of session.hostile) positions.set(position.position, position);
+  });
 
-    it('has hostile positions', () => {
-      expect(positions.size).toBeGreaterThan(0);
-    });
+  it('has hostile positions', () => {
+    expect(positions.size).toBeGreaterThan(0);
+  });
 
-    describe.each(hostileValues().map((hostile) => [hostile.name, hostile] as const))('%s', (_name, hostile) => {
-      it('gives the caller what the library gives without agentrace, in every position', async () => {
-        for (const position of positions.values()) {
-          if (position.skip?.[hostile.name]) continue;
-          loaded.instrumentation.disable();
-          const plain = hostile.make();
-          const expected = relativeTo(await outcomeOf(() => position.send(plain)), plain);
-          loaded.instrumentation.enable();
-          tracing.reset();
-          const given = hostile.make();
-          const actual = relativeTo(await outcomeOf(() => position.send(given)), given);
-          try {
-            expectSameOutcome(actual, expected);
-            expect(tracing.openSpans().map((s) => s.name), 'spans left open').toEqual([]);
-          } catch (error) {
-            throw new Error(`${position.position}: ${(error as Error).message}`, { cause: error });
-          }
+  describe.each(hostileValues().map((hostile) => [hostile.name, hostile] as const))('%s', (_name, hostile) => {
+    it('gives the caller what the library gives without agentrace, in every position', async () => {
+      for (const position of positions.values()) {
+        if (position.skip?.[hostile.name]) continue;
+        loaded.instrumentation.disable();
+        const plain = hostile.make();
+        const expected = relativeTo(await outcomeOf(() => position.send(plain)), plain);
+        loaded.instrumentation.enable();
+        tracing.reset();
+        const given = hostile.make();
+        const actual = relativeTo(await outcomeOf(() => position.send(given)), given);
+        try {
+          expectSameOutcome(actual, expected);
+          expect(tracing.openSpans().map((s) => s.name), 'spans left open').toEqual([]);
+        } catch (error) {
+          throw new Error(`${position.position}: ${(error as Error).message}`, { cause: error });
         }
-      });
+      }
     });
   });
-}
+});

@@ -1,22 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { setupTracing, type TestTracing } from '@agentrace/testing';
+import { useTracing } from '@agentrace/testing/vitest';
 import { bindToEnqueuer } from '@agentrace/instrumentation-queue';
 import * as fastq from 'fastq';
 import PQueue from 'p-queue';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { byName, currentRunId, inRun, inWorkerBoot, parentId } from './utils/runs.js';
 
 const RUNS = 200;
-let tracing: TestTracing;
-
-beforeAll(() => {
-  tracing = setupTracing();
-});
-afterAll(async () => {
-  await tracing.shutdown();
-});
-beforeEach(() => tracing.reset());
+const tracing = useTracing();
 
 /** Every process span is a child of its own run's span, and the task saw its own run's baggage. */
 function expectOwnRuns(seen: Map<string, string | undefined>, destination: string): void {
@@ -37,26 +29,39 @@ function expectOwnRuns(seen: Map<string, string | undefined>, destination: strin
   for (let i = 0; i < RUNS; i++) expect(seen.get(`r${i}`)).toBe(`r${i}`);
 }
 
-describe('bindToEnqueuer', () => {
-  it('runs p-queue tasks in the context of the run that enqueued them', async () => {
-    const queue = inWorkerBoot(() => new PQueue({ concurrency: 4 }));
-    const seen = new Map<string, string | undefined>();
-    await Promise.all(
-      Array.from({ length: RUNS }, (_, i) =>
-        inRun(`r${i}`, () =>
-          queue.add(
-            bindToEnqueuer(
-              async () => {
-                await new Promise((resolve) => setImmediate(resolve));
-                seen.set(`r${i}`, currentRunId());
-                return i;
-              },
-              { destination: 'p-queue', attributes: { 'test.run': `r${i}` } },
-            ),
+/**
+ * From each of RUNS concurrent runs, hands `enqueue` one task bound to that run; the task waits with
+ * `pause` and then records the run it sees. Resolves, once every task is done, to run id -> run seen.
+ */
+async function enqueueFromEachRun(
+  destination: string,
+  enqueue: (task: () => Promise<number>) => Promise<unknown>,
+  pause: () => Promise<unknown>,
+): Promise<Map<string, string | undefined>> {
+  const seen = new Map<string, string | undefined>();
+  await Promise.all(
+    Array.from({ length: RUNS }, (_, i) =>
+      inRun(`r${i}`, () =>
+        enqueue(
+          bindToEnqueuer(
+            async () => {
+              await pause();
+              seen.set(`r${i}`, currentRunId());
+              return i;
+            },
+            { destination, attributes: { 'test.run': `r${i}` } },
           ),
         ),
       ),
-    );
+    ),
+  );
+  return seen;
+}
+
+describe('bindToEnqueuer', () => {
+  it('runs p-queue tasks in the context of the run that enqueued them', async () => {
+    const queue = inWorkerBoot(() => new PQueue({ concurrency: 4 }));
+    const seen = await enqueueFromEachRun('p-queue', (task) => queue.add(task), () => new Promise((resolve) => setImmediate(resolve)));
     expectOwnRuns(seen, 'p-queue');
   });
 
@@ -65,23 +70,7 @@ describe('bindToEnqueuer', () => {
     const queue = inWorkerBoot(() =>
       fastq.promise(async (task: () => Promise<number>) => task(), 4),
     );
-    const seen = new Map<string, string | undefined>();
-    await Promise.all(
-      Array.from({ length: RUNS }, (_, i) =>
-        inRun(`r${i}`, () =>
-          queue.push(
-            bindToEnqueuer(
-              async () => {
-                await new Promise((resolve) => setTimeout(resolve, 1));
-                seen.set(`r${i}`, currentRunId());
-                return i;
-              },
-              { destination: 'fastq', attributes: { 'test.run': `r${i}` } },
-            ),
-          ),
-        ),
-      ),
-    );
+    const seen = await enqueueFromEachRun('fastq', (task) => queue.push(task), () => new Promise((resolve) => setTimeout(resolve, 1)));
     expectOwnRuns(seen, 'fastq');
   });
 

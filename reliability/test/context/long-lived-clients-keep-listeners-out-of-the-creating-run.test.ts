@@ -125,6 +125,46 @@ async function withoutInstrumentation<T>(instrumentation: { enable(): void; disa
   }
 }
 
+/** Runs `check` with the SDK's diagnostic messages captured; the logger is restored after. */
+async function withDiagnostics(check: (diagnostics: ReturnType<typeof captureDiagnostics>) => Promise<void>): Promise<void> {
+  const diagnostics = captureDiagnostics();
+  try {
+    await check(diagnostics);
+  } finally {
+    diagnostics.restore();
+  }
+}
+
+/** Drives RUNS runs whose events each reach `listener` with the run that caused them. */
+type Drive = (listener: (owner: string) => void) => Promise<ReadableSpan[]>;
+
+/** A listener that starts a `name` probe span naming the message's run. */
+const probeListener =
+  (name: string) =>
+  (owner: string): void =>
+    probe(name, { 'test.message': owner });
+
+/** Every `name` probe the listener starts is a root, outside every run, and nothing is reported. */
+async function expectProbesOutsideEveryRun(drive: Drive, name: string): Promise<void> {
+  await withDiagnostics(async (diagnostics) => {
+    expectOutsideEveryRun(await drive(probeListener(name)), name, RUNS);
+    expect(diagnostics.messages).toEqual([]);
+  });
+}
+
+/** Every `name` probe started in a decorated step the listener calls is under that step, which is a root outside every run. */
+async function expectStepsOutsideEveryRun(drive: Drive, name: string): Promise<ReadableSpan[]> {
+  const spans = await drive(() => step(name));
+  expectOutsideEveryRun(spans, name, RUNS, 'handle event');
+  return spans;
+}
+
+/** With `instrumentation` disabled, every `name` probe the listener starts lands in the creating run's trace. */
+async function expectProbesInCreatorTraceWithout(instrumentation: { enable(): void; disable(): void }, drive: Drive, name: string): Promise<void> {
+  const spans = await withoutInstrumentation(instrumentation, () => drive(probeListener(name)));
+  expect(inCreatorTrace(spans, name)).toBe(RUNS);
+}
+
 // ---------------------------------------------------------------------------------------------------
 
 describe('an ioredis subscriber created lazily inside the first run', () => {
@@ -157,26 +197,15 @@ describe('an ioredis subscriber created lazily inside the first run', () => {
     return tracing.spans();
   }
 
-  it('runs its message listener outside every run: a span it starts is a root', async () => {
-    const diagnostics = captureDiagnostics();
-    try {
-      const spans = await drive((owner) => probe('message probe', { 'test.message': owner }));
-      expectOutsideEveryRun(spans, 'message probe', RUNS);
-      expect(diagnostics.messages).toEqual([]);
-    } finally {
-      diagnostics.restore();
-    }
-  });
+  it('runs its message listener outside every run: a span it starts is a root', () => expectProbesOutsideEveryRun(drive, 'message probe'));
 
   it('a decorated step the listener calls is a root, not a step of the creating run', async () => {
-    const spans = await drive(() => step('message probe'));
-    expectOutsideEveryRun(spans, 'message probe', RUNS, 'handle event');
+    const spans = await expectStepsOutsideEveryRun(drive, 'message probe');
     expect(spans.filter((s) => s.name === 'handle event')).toHaveLength(RUNS);
   });
 
-  it('a run the listener starts for each message is a trace of its own, with no link to the creating run and no warning', async () => {
-    const diagnostics = captureDiagnostics();
-    try {
+  it('a run the listener starts for each message is a trace of its own, with no link to the creating run and no warning', () =>
+    withDiagnostics(async (diagnostics) => {
       const onMessage = traced('on message', (owner: string) => probe('message probe', { 'test.owner': `message-of-${owner}` }), {
         type: 'run',
         correlationId: (owner: string) => `message-of-${owner}`,
@@ -191,15 +220,10 @@ describe('an ioredis subscriber created lazily inside the first run', () => {
       assertSpansInTheirRuns(spans, { minProbes: RUNS * 2 });
       assertNoOrphans(spans);
       expect(diagnostics.messages.filter((m) => m.text.includes('which has ended'))).toEqual([]);
-    } finally {
-      diagnostics.restore();
-    }
-  });
+    }));
 
-  it('without the instrumentation, the listener runs in the creating run (what the instrumentation prevents)', async () => {
-    const spans = await withoutInstrumentation(ioredisInstrumentation, () => drive((owner) => probe('message probe', { 'test.message': owner })));
-    expect(inCreatorTrace(spans, 'message probe')).toBe(RUNS);
-  });
+  it('without the instrumentation, the listener runs in the creating run (what the instrumentation prevents)', () =>
+    expectProbesInCreatorTraceWithout(ioredisInstrumentation, drive, 'message probe'));
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -240,26 +264,14 @@ describe('a BullMQ QueueEvents created lazily inside the first run', () => {
     return tracing.spans();
   }
 
-  it('runs its completed listener outside every run: a span it starts is a root', async () => {
-    const diagnostics = captureDiagnostics();
-    try {
-      const spans = await drive((owner) => probe('completed probe', { 'test.message': owner }));
-      expectOutsideEveryRun(spans, 'completed probe', RUNS);
-      expect(diagnostics.messages).toEqual([]);
-    } finally {
-      diagnostics.restore();
-    }
-  });
+  it('runs its completed listener outside every run: a span it starts is a root', () => expectProbesOutsideEveryRun(drive, 'completed probe'));
 
   it('a decorated step the listener calls is a root, not a step of the creating run', async () => {
-    const spans = await drive(() => step('completed probe'));
-    expectOutsideEveryRun(spans, 'completed probe', RUNS, 'handle event');
+    await expectStepsOutsideEveryRun(drive, 'completed probe');
   });
 
-  it('without the instrumentation, the listener runs in the creating run (what the instrumentation prevents)', async () => {
-    const spans = await withoutInstrumentation(bullmqInstrumentation, () => drive((owner) => probe('completed probe', { 'test.message': owner })));
-    expect(inCreatorTrace(spans, 'completed probe')).toBe(RUNS);
-  });
+  it('without the instrumentation, the listener runs in the creating run (what the instrumentation prevents)', () =>
+    expectProbesInCreatorTraceWithout(bullmqInstrumentation, drive, 'completed probe'));
 });
 
 describe('a BullMQ Worker created lazily inside the first run', () => {
@@ -363,9 +375,8 @@ describe('an amqplib connection and channel opened lazily inside the first run',
     for (const span of spans.filter((s) => s.name === 'return probe')) expect(byId.get(span.parentSpanContext?.spanId ?? '')?.name).toMatch(/^publish /);
   });
 
-  it("runs the channel's error and close listeners and the connection's close listener outside every run", async () => {
-    const diagnostics = captureDiagnostics();
-    try {
+  it("runs the channel's error and close listeners and the connection's close listener outside every run", () =>
+    withDiagnostics(async (diagnostics) => {
       await drive(
         () => {},
         async ({ channel }) => {
@@ -378,10 +389,7 @@ describe('an amqplib connection and channel opened lazily inside the first run',
       const spans = tracing.spans();
       for (const name of ['channel error probe', 'channel close probe', 'connection close probe']) expectOutsideEveryRun(spans, name, 1);
       expect(diagnostics.messages.filter((m) => m.level === 'error')).toEqual([]);
-    } finally {
-      diagnostics.restore();
-    }
-  });
+    }));
 
   it('without the instrumentation, the return listener runs in the creating run (what the instrumentation prevents)', async () => {
     const spans = await withoutInstrumentation(amqplibInstrumentation, () => drive(() => probe('return probe')));

@@ -1,6 +1,7 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { QUEUE_CLIENTS, type RegisteredQueueClient } from '../../src/registry.js';
-import type { ClientLibrary, ClientSession, ClientTestAdapter } from '../adapters/types.js';
+import type { ClientLibrary, ClientSession, ClientTestAdapter, SessionOptions } from '../adapters/types.js';
 import { inRun, waitFor } from './runs.js';
 
 export { QUEUE_CLIENTS, type RegisteredQueueClient };
@@ -32,6 +33,41 @@ export async function loadClient(client: RegisteredQueueClient, instances = 1): 
   const Class = client.instrumentation as new () => Instrumentation;
   const instrumentations = Array.from({ length: instances }, () => new Class());
   return { adapter, instrumentation: instrumentations[0]!, instrumentations, lib: adapter.load() };
+}
+
+/** Runs `tests` in a `describe` named after each registered client. */
+export function describeEachClient(tests: (client: RegisteredQueueClient) => void): void {
+  for (const client of QUEUE_CLIENTS) describe(client.optionKey, () => tests(client));
+}
+
+/** A client loaded for the tests of one `describe`; its fields are set once the `beforeAll` has run. */
+export interface ClientUnderTest extends LoadedClient {
+  instrumentations: Instrumentation[];
+  /** Opens a session on the loaded library; it is closed after the last test of the `describe`. */
+  open(options?: SessionOptions): Promise<ClientSession>;
+}
+
+/**
+ * Loads `client` (with `instances` instances of its instrumentation) before the tests of the enclosing
+ * `describe`; after them, closes the sessions they opened and disables every instance.
+ */
+export function useLoadedClient(client: RegisteredQueueClient, instances = 1): ClientUnderTest {
+  const sessions: ClientSession[] = [];
+  const loaded = {
+    async open(options?: SessionOptions): Promise<ClientSession> {
+      const session = await loaded.adapter.open(loaded.lib, options);
+      sessions.push(session);
+      return session;
+    },
+  } as ClientUnderTest;
+  beforeAll(async () => {
+    Object.assign(loaded, await loadClient(client, instances));
+  });
+  afterAll(async () => {
+    for (const session of sessions) await session.close();
+    for (const instrumentation of loaded.instrumentations ?? []) instrumentation.disable();
+  });
+  return loaded;
 }
 
 /**
