@@ -7,7 +7,6 @@ import {
   detachedContext,
   enterScope,
   generateCorrelationId,
-  isInEndedRun,
   scopeOf,
   type RunScope,
 } from '@agentrace/core';
@@ -160,8 +159,7 @@ function newTraceOptions(spec: Spec, activeCtx: Context): SpanOptions {
   return { kind: SpanKind.INTERNAL, attributes: spec.startAttributes, root: true, links };
 }
 
-function reportEndedParent(spec: Spec, activeCtx: Context): void {
-  const previous = scopeOf(activeCtx)?.correlationId;
+function reportEndedParent(spec: Spec, previous: string | undefined): void {
   reporter.warnOnce(
     'run-under-ended-run',
     `run "${spec.functionName}" started in the context of run ${previous === undefined ? '' : `"${previous}" `}which has ended (a loop, timer or listener created inside that run); it starts a new trace with its own correlation id, linked to the old run. Start such loops with detached() from @agentrace/decorators, or give the run { newTrace: true }. Reported once.`,
@@ -174,22 +172,23 @@ function begin(spec: Spec, tracer: Tracer, self: unknown, args: unknown[]): Call
   const agent = resolveAgent(spec, self);
   const isRun = spec.operation === 'run';
   let parentCtx = activeCtx;
+  let parentScope = scopeOf(activeCtx);
   let spanOptions: SpanOptions | undefined;
   let runId: string | undefined;
   if (isRun) {
     runId = explicitCorrelationId(spec, args);
-    const activeId = runId === undefined ? undefined : scopeOf(activeCtx)?.correlationId;
-    const ended = isInEndedRun(activeCtx);
+    const ended = parentScope?.run?.ended === true;
+    const activeId = parentScope?.correlationId;
     // One trace holds one run: a run with an id of its own under another run, a consumer or loop that
     // asked for it, or a run in the context of a run that has ended (a loop or listener it created)
     // starts a new trace, linked to the span that was active.
-    if (ended || spec.options.newTrace === true || (activeId !== undefined && activeId !== runId)) {
-      if (ended && spec.options.newTrace !== true) reportEndedParent(spec, activeCtx);
+    if (ended || spec.options.newTrace === true || (runId !== undefined && activeId !== undefined && activeId !== runId)) {
+      if (ended && spec.options.newTrace !== true) reportEndedParent(spec, activeId);
       parentCtx = detachedContext(activeCtx);
+      parentScope = undefined;
       spanOptions = newTraceOptions(spec, activeCtx);
     }
   }
-  const parentScope = scopeOf(parentCtx);
   const scope = deriveScope(
     parentScope,
     isRun ? (runId ?? parentScope?.correlationId ?? generateCorrelationId()) : undefined,
