@@ -59,27 +59,78 @@ export function errorType(error: unknown): string {
   return ERROR_TYPE_VALUE_OTHER;
 }
 
+/** Where an error object was first recorded, per trace it passed through (a shared failure reaches several). */
+interface RecordedAt {
+  traceId: string;
+  spanName: string;
+}
+
+/** Traces remembered per error object: a shared failure (one rejection handed to many runs) reaches a few. */
+const MAX_TRACES_PER_ERROR = 8;
+/** Longest child name and message in an ancestor's status message. */
+const MAX_STATUS_PART = 120;
+
+// Keyed by the error object itself, so an entry lives exactly as long as the error: bounded by the
+// errors the program keeps alive, never by how many were thrown.
+const recordedErrors = new WeakMap<object, RecordedAt[]>();
+
+function spanName(span: Span): string {
+  try {
+    const name = (span as { name?: unknown }).name;
+    return typeof name === 'string' && name !== '' ? capString(name, MAX_STATUS_PART) : 'a child span';
+  } catch {
+    return 'a child span';
+  }
+}
+
 /**
  * Records a failure on `span`: an exception event with message and stack masked by the default
- * redaction rules, ERROR status with the masked message, and `error.type`. Every package records
- * failures through it, because error text is written by libraries and users, and hostile thrown
- * values (revoked proxies, throwing getters, huge strings) must never reach the caller as a new
- * error. Returns the masked message. Never throws.
+ * redaction rules (and agentrace's and OpenTelemetry's own frames left out of the stack), ERROR status
+ * with the masked message, and `error.type`. Every package records failures through it, because error
+ * text is written by libraries and users, and hostile thrown values (revoked proxies, throwing
+ * getters, huge strings) must never reach the caller as a new error.
+ *
+ * An error object is recorded once per trace, where it was raised: the ancestors it passes through on
+ * its way up get ERROR status, `error.type` and a short status message naming the span that failed,
+ * but no second exception event and stack. (A thrown primitive cannot be recognised, and is recorded
+ * on each span.) Returns the masked message. Never throws.
  */
 export function recordFailure(span: Span, error: unknown): string {
   let message = ERROR_TYPE_VALUE_OTHER;
+  let statusMessage: string | undefined;
   try {
     const redacted = redactException(error);
     message = redacted.message;
-    span.recordException(redacted.exception);
+    const first = isObject(error) ? firstRecordedIn(span, error) : undefined;
+    if (first === undefined) span.recordException(redacted.exception);
+    else statusMessage = `"${first}" failed: ${capString(message, MAX_STATUS_PART)}`;
   } catch {
     // redactException does not throw; a broken span implementation might
   }
   try {
     span.setAttribute(ATTR_ERROR_TYPE, errorType(error));
-    span.setStatus({ code: SpanStatusCode.ERROR, message });
+    span.setStatus({ code: SpanStatusCode.ERROR, message: statusMessage ?? message });
   } catch {
     // as above
   }
   return message;
+}
+
+function isObject(value: unknown): value is object {
+  return (typeof value === 'object' && value !== null) || typeof value === 'function';
+}
+
+/** The name of the span in `span`'s trace that already recorded `error`; else remembers `span` as that one. */
+function firstRecordedIn(span: Span, error: object): string | undefined {
+  const traceId = span.spanContext().traceId;
+  let seen = recordedErrors.get(error);
+  if (seen !== undefined) {
+    for (const at of seen) if (at.traceId === traceId) return at.spanName;
+  } else {
+    seen = [];
+    recordedErrors.set(error, seen);
+  }
+  if (seen.length >= MAX_TRACES_PER_ERROR) seen.shift();
+  seen.push({ traceId, spanName: spanName(span) });
+  return undefined;
 }

@@ -1,5 +1,6 @@
 import type { Exception } from '@opentelemetry/api';
 import { defaultRedactor, type Redactor } from './redact.js';
+import { withoutInternalFrames } from './internal-frames.js';
 import { capString, serializeValue } from './serialize.js';
 
 /** What to record for a failure: see `redactException`. */
@@ -13,7 +14,7 @@ export interface RedactedException {
 /**
  * An error as it may leave the process: message and stack with secret-looking text masked by the
  * value rules of `redactor` (default: the built-in ones), e.g. an error quoting `Authorization: Bearer …`
- * or `x-api-key=…`. Every instrumentation records failures through it, because error text is written
+ * or `x-api-key=…`, and the stack without agentrace's and OpenTelemetry's wrapper frames. Every instrumentation records failures through it, because error text is written
  * by libraries and users, not by us. Returns the error itself when nothing changed. Never throws.
  */
 export function redactException(error: unknown, redactor: Redactor = defaultRedactor): RedactedException {
@@ -28,7 +29,8 @@ export function redactException(error: unknown, redactor: Redactor = defaultReda
     // scanned or exported whole, and after, since a mask can be longer than what it hides.
     const message = capString(redactor.redactString(capString(rawMessage)));
     const stack = typeof e.stack === 'string' ? e.stack : undefined;
-    const redactedStack = stack === undefined ? undefined : capString(redactor.redactString(capString(stack)));
+    // agentrace's own wrapper frames are left out: they say nothing about the agent.
+    const redactedStack = stack === undefined ? undefined : capString(redactor.redactString(capString(withoutInternalFrames(stack))));
     const code = e.code;
     const name = e.name;
     // Only a real Error with plain fields goes to the SDK as is: for anything else its recordException

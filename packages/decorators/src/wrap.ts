@@ -113,6 +113,11 @@ function resolveAgent(spec: Spec, self: unknown): AgentInfo | undefined {
 
 let internalErrorReported = false;
 
+/** Frames between a decorated function and its caller: the wrapper, invoke, context.with (3), apply. */
+const WRAPPER_FRAMES = 6;
+/** A limit this high (or Infinity) already keeps every frame that matters. */
+const MAX_RAISED_LIMIT = 1000;
+
 function invoke(spec: Spec, tracer: Tracer, self: unknown, args: unknown[]): unknown {
   let call: Call | Context;
   try {
@@ -131,6 +136,12 @@ function invoke(spec: Spec, tracer: Tracer, self: unknown, args: unknown[]): unk
   }
   const callArgs = spec.passSpan ? [call.span] : args;
   let result: unknown;
+  // Errors created while the function runs synchronously would spend WRAPPER_FRAMES of V8's
+  // `Error.stackTraceLimit` frames on this wrapper: the limit is raised by as many meanwhile, so the
+  // agent's own frames stay in the stack as without instrumentation (recorded stacks leave ours out).
+  const limit = Error.stackTraceLimit;
+  const raised = typeof limit === 'number' && limit > 0 && limit < MAX_RAISED_LIMIT ? limit + WRAPPER_FRAMES : undefined;
+  if (raised !== undefined) Error.stackTraceLimit = raised;
   try {
     result =
       spec.retry === undefined
@@ -139,6 +150,9 @@ function invoke(spec: Spec, tracer: Tracer, self: unknown, args: unknown[]): unk
   } catch (error) {
     call.fail(error);
     throw error;
+  } finally {
+    // Left alone if the function set a limit of its own.
+    if (raised !== undefined && Error.stackTraceLimit === raised) Error.stackTraceLimit = limit;
   }
   switch (spec.shape) {
     case 'async':

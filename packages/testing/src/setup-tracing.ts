@@ -1,4 +1,4 @@
-import { buildTraceTrees, registerGlobals, RunAttributesSpanProcessor, type TraceTree } from '@agentrace/core';
+import { buildTraceTrees, PreciseTimeSpanProcessor, registerGlobals, RunAttributesSpanProcessor, type TraceTree } from '@agentrace/core';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
@@ -46,7 +46,8 @@ export function setupTracing({
   const tracker = new OpenSpanTracker();
   const ids = deterministicIds ? new SequentialIdGenerator() : undefined;
   const clock = deterministicTimestamps ? new LogicalClock() : undefined;
-  const processors: SpanProcessor[] = [];
+  // Sub-millisecond times as the tracer's `init()` gives them (the logical clock overrides them).
+  const processors: SpanProcessor[] = [new PreciseTimeSpanProcessor()];
   // Run attributes go first so every later processor (and the exporter) sees them.
   if (runAttributes) processors.push(new RunAttributesSpanProcessor());
   // The clock ticks before the exporter runs, so a span's end is known when it is read.

@@ -3,7 +3,7 @@ export { AgentraceConfigError, resolveConfig } from './config.js';
 export { AccountingBatchProcessor, type AccountingBatchOptions } from './batch-processor.js';
 export { ConsoleTraceProcessor } from './console-trace-processor.js';
 export { OtlpHttpExporter, OtlpHttpError, type OtlpHttpExporterOptions } from './otlp-http-exporter.js';
-export { RunAttributesSpanProcessor } from '@agentrace/core';
+export { PreciseTimeSpanProcessor, RunAttributesSpanProcessor } from '@agentrace/core';
 export { installGlobals } from './globals.js';
 export type {
   BatchOptions,

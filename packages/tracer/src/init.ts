@@ -25,7 +25,7 @@ import { OtlpHttpExporter } from './otlp-http-exporter.js';
 import { installGlobals } from './globals.js';
 import { details, reporter } from './report.js';
 import { ReportingExporter, reportedErrors } from './reporting-exporter.js';
-import { RunAttributesSpanProcessor } from '@agentrace/core';
+import { PreciseTimeSpanProcessor, RunAttributesSpanProcessor } from '@agentrace/core';
 import { postSpansSync } from './sync-export.js';
 import type { ExportStats, ResolvedConfig, TracerHandle, TracerOptions } from './types.js';
 
@@ -63,7 +63,8 @@ function readTlsFiles(files: ResolvedConfig['tlsFiles']): { ca?: Buffer; cert?: 
 }
 
 function buildProcessors(config: ResolvedConfig): { all: SpanProcessor[]; batches: AccountingBatchProcessor[] } {
-  const all: SpanProcessor[] = [new RunAttributesSpanProcessor()];
+  // Precise times first: every later processor sees the span's final start time.
+  const all: SpanProcessor[] = [new PreciseTimeSpanProcessor(), new RunAttributesSpanProcessor()];
   const batches: AccountingBatchProcessor[] = [];
   for (const choice of config.exporters) {
     if (choice === 'otlp') {
