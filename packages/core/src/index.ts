@@ -48,6 +48,7 @@ export { redactException, type RedactedException } from './redact-error.js';
 export { sanitizeAttributes } from './sanitize-attributes.js';
 export { errorType, isAbortError, isTimeoutError, recordFailure } from './errors.js';
 export { isThenable, whenSettled } from './thenable.js';
+export { currentAttempt, withAttempt } from './attempt.js';
 export { contextCarrier, withContextCarrier } from './carrier.js';
 export { createReporter, describeError, type Reporter } from './diagnostics.js';
 export { RunAttributesSpanProcessor, type AttributeSettable } from './run-attributes-processor.js';

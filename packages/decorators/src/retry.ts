@@ -1,5 +1,5 @@
 import { context, SpanKind, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
-import { errorType, isAbortError, isThenable } from '@agentrace/core';
+import { errorType, isAbortError, isThenable, withAttempt } from '@agentrace/core';
 import { recordError } from './errors.js';
 import type { NormalizedRetry, Spec } from './internal-types.js';
 import { safeCall, reporter } from './report.js';
@@ -65,7 +65,7 @@ export function callWithRetry(spec: Spec, policy: NormalizedRetry, host: Attempt
       { kind: SpanKind.INTERNAL, attributes: { ...host.attributes, [ATTR_RETRY_ATTEMPT]: attempt } },
       host.ctx,
     );
-    return { span, ctx: trace.setSpan(host.ctx, span) };
+    return { span, ctx: withAttempt(trace.setSpan(host.ctx, span), attempt) };
   };
   const end = (span: Span | undefined, error?: unknown, failed = false): void => {
     if (span === undefined) return;

@@ -140,7 +140,9 @@ export function analyseLostUpdates(input: LostUpdateInput): LostUpdateAnalysis {
     else list.push(w);
   }
 
-  const lostUpdates: LostUpdate[] = [];
+  // One finding per lost write: the first write that replaced it unseen; later ones that also built on
+  // an older version are listed with it, not counted again.
+  const byLostWrite = new Map<WriteRecord, { update: LostUpdate; overwritingTimeMs: number }>();
   for (const [key, keyWrites] of byKey) {
     const byVersion = new Map<string, WriteRecord>();
     for (const w of keyWrites) if (w.version !== undefined && !byVersion.has(String(w.version))) byVersion.set(String(w.version), w);
@@ -154,10 +156,21 @@ export function analyseLostUpdates(input: LostUpdateInput): LostUpdateAnalysis {
         // ...and happened first: `overwriting` replaced data it never saw.
         const orderedBy = before(lost, overwriting);
         if (orderedBy === undefined) continue;
-        lostUpdates.push({ key, overwriting: overwriting.ref, lost: { ...lost.ref, version: lost.version }, orderedBy });
+        const found = byLostWrite.get(lost);
+        if (found === undefined) {
+          byLostWrite.set(lost, { update: { key, overwriting: overwriting.ref, lost: { ...lost.ref, version: lost.version }, orderedBy }, overwritingTimeMs: overwriting.timeMs });
+        } else if (overwriting.timeMs < found.overwritingTimeMs) {
+          (found.update.alsoOverwrittenBy ??= []).push(found.update.overwriting);
+          found.update.overwriting = overwriting.ref;
+          found.update.orderedBy = orderedBy;
+          found.overwritingTimeMs = overwriting.timeMs;
+        } else {
+          (found.update.alsoOverwrittenBy ??= []).push(overwriting.ref);
+        }
       }
     }
   }
+  const lostUpdates = [...byLostWrite.values()].map((f) => f.update);
   lostUpdates.sort((a, b) => a.overwriting.timeMs - b.overwriting.timeMs || a.key.localeCompare(b.key));
   return { lostUpdates, spans: unique.length, writes: writes.length, blindWrites: blind };
 }
@@ -165,7 +178,8 @@ export function analyseLostUpdates(input: LostUpdateInput): LostUpdateAnalysis {
 /**
  * Every lost update the recorded `state.read` / `state.write` events prove: a write W2 of key K based
  * on version v, when another write W1 of K had already produced a newer version than v. W1's update is
- * lost: W2 replaced it without having seen it. Takes finished spans from an in-memory exporter or a
+ * lost: W2 replaced it without having seen it. Each lost write is one finding, named with the first
+ * write that replaced it (later writes that also replaced it unseen are in `alsoOverwrittenBy`). Takes finished spans from an in-memory exporter or a
  * trace (or traces) from Jaeger's query API. A write with no `basedOn` takes the version of the last
  * `trackRead` of the key on the same span; one with neither proves nothing and is skipped.
  *

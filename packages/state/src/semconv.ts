@@ -14,6 +14,14 @@ export const ATTR_STATE_BASED_ON = 'state.based_on';
 export const ATTR_STATE_CURRENT_VERSION = 'state.current_version';
 /** What the stale-write guard did: `throw`, `skip` or `proceed`. */
 export const ATTR_STATE_STALE_ACTION = 'state.stale_write.action';
+/** On the span: true when the stale-write guard found a stale write in it (the step is marked, not only its event). */
+export const ATTR_STATE_STALE_WRITE = 'state.stale_write';
+/** On the span: the retry attempt (1-based) in which the last stale write was found. */
+export const ATTR_STATE_STALE_WRITE_ATTEMPT = 'state.stale_write.attempt';
+/** On a `state.write` event: the version the store held just before this write replaced it. */
+export const ATTR_STATE_REPLACED_VERSION = 'state.replaced_version';
+/** On the span: true when one of its writes replaced a version other than the one it was based on (a lost update, as it happens). */
+export const ATTR_STATE_LOST_UPDATE = 'state.lost_update';
 
 /** The name given to `recordState` / `sampleState`. */
 export const ATTR_STATE_NAME = 'state.name';

@@ -1,4 +1,4 @@
-import { describeError, isThenable } from '@agentrace/core';
+import { currentAttempt, describeError, isThenable, recordFailure } from '@agentrace/core';
 import { trace, type Attributes, type Span } from '@opentelemetry/api';
 import { reportOnce } from './diagnostics.js';
 import {
@@ -7,6 +7,8 @@ import {
   ATTR_STATE_CURRENT_VERSION,
   ATTR_STATE_KEY,
   ATTR_STATE_STALE_ACTION,
+  ATTR_STATE_STALE_WRITE,
+  ATTR_STATE_STALE_WRITE_ATTEMPT,
   EVENT_STATE_STALE_WRITE,
 } from './semconv.js';
 import { StaleWriteError } from './stale-write-error.js';
@@ -28,8 +30,10 @@ function defaultIsStale(read: StateVersion, current: StateVersion): boolean {
  * The stale-write guard: before running `write`, asks `currentVersion()` what the store holds now and
  * compares it with `readVersion`, the version the caller computed its new value from. If someone else
  * wrote in between, records a `state.stale_write` event (key, read version, current version) and, per
- * `onStale`, throws a `StaleWriteError` (default), skips the write, or writes anyway. A write that runs
- * is recorded as a `state.write` event based on `readVersion`.
+ * `onStale`, throws a `StaleWriteError` (default: recorded on the span as its failure), skips the
+ * write, or writes anyway. The span is marked `state.stale_write: true` with the retry attempt that
+ * hit it (`state.stale_write.attempt`). A write that runs is recorded as a `state.write` event based on
+ * `readVersion`, with the version it replaced (`state.replaced_version`).
  *
  * The check and the write are not one atomic operation in the store: when `currentVersion` answers
  * synchronously they run in the same tick (enough for one process); across processes use the store's
@@ -60,7 +64,12 @@ export async function guardedWrite<R>(
 
   if (stale) {
     recordStale(span, key, options.readVersion, current, onStale);
-    if (onStale === 'throw') throw new StaleWriteError(key, options.readVersion, current);
+    if (onStale === 'throw') {
+      const error = new StaleWriteError(key, options.readVersion, current);
+      // The step turns red where the race was caught, even if the caller catches the error and retries.
+      if (span !== undefined && span.isRecording()) recordFailure(span, error);
+      throw error;
+    }
     if (onStale === 'skip') return { written: false, stale: true, currentVersion: current };
   }
 
@@ -71,7 +80,7 @@ export async function guardedWrite<R>(
   } catch (error) {
     reportOnce('newVersion', `guardedWrite: the newVersion option threw (${describeError(error)}); the write is recorded without its version.`);
   }
-  trackWrite(key, { basedOn: options.readVersion, version, span });
+  trackWrite(key, { basedOn: options.readVersion, version, replaced: current, span });
   return { written: true, stale, result, currentVersion: current };
 }
 
@@ -92,5 +101,8 @@ function recordStale(
   if (r !== undefined) attributes[ATTR_STATE_BASED_ON] = r;
   const c = versionAttribute(current, 'guardedWrite currentVersion');
   if (c !== undefined) attributes[ATTR_STATE_CURRENT_VERSION] = c;
+  const attempt = currentAttempt();
+  attributes[ATTR_STATE_STALE_WRITE_ATTEMPT] = attempt;
   span.addEvent(EVENT_STATE_STALE_WRITE, attributes);
+  span.setAttributes({ [ATTR_STATE_STALE_WRITE]: true, [ATTR_STATE_STALE_WRITE_ATTEMPT]: attempt });
 }

@@ -43,6 +43,13 @@ export interface TrackWriteOptions {
   basedOn?: StateVersion;
   /** The version the write produced, when the store reports it. Default: none. */
   version?: StateVersion;
+  /**
+   * The version the store held just before the write, when the store reports it (a compare-and-set
+   * that answers with the old version, or the guard's check). Recorded as `state.replaced_version`;
+   * when it differs from `basedOn`, the write replaced data it never saw, and the span gets
+   * `state.lost_update: true`. Default: none.
+   */
+  replaced?: StateVersion;
   /** The span that gets the event. Default: the active span. */
   span?: Span;
 }
@@ -156,4 +163,6 @@ export interface LostUpdate {
    * `timestamps` (event times, which clock skew between hosts can mislead).
    */
   orderedBy: 'versions' | 'event-order' | 'timestamps';
+  /** Later writes that also replaced `lost` without having seen it (the finding is counted once). */
+  alsoOverwrittenBy?: StateWriteRef[];
 }

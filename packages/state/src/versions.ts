@@ -4,6 +4,8 @@ import { reportOnce } from './diagnostics.js';
 import {
   ATTR_STATE_BASED_ON,
   ATTR_STATE_KEY,
+  ATTR_STATE_LOST_UPDATE,
+  ATTR_STATE_REPLACED_VERSION,
   ATTR_STATE_VERSION,
   EVENT_STATE_READ,
   EVENT_STATE_WRITE,
@@ -115,5 +117,9 @@ function recordWrite(key: string, write: TrackWriteOptions): void {
   if (basedOn !== undefined) attributes[ATTR_STATE_BASED_ON] = basedOn;
   const version = versionAttribute(write?.version, 'trackWrite version');
   if (version !== undefined) attributes[ATTR_STATE_VERSION] = version;
+  const replaced = versionAttribute(write?.replaced, 'trackWrite replaced');
+  if (replaced !== undefined) attributes[ATTR_STATE_REPLACED_VERSION] = replaced;
   span.addEvent(EVENT_STATE_WRITE, attributes);
+  // The write overwrote a version it was not based on: visible on the step, not only in an event.
+  if (replaced !== undefined && basedOn !== undefined && !sameVersion(replaced, basedOn)) span.setAttribute(ATTR_STATE_LOST_UPDATE, true);
 }

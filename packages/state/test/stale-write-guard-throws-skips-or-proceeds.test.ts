@@ -1,4 +1,5 @@
 import { setupTracing } from '@agentrace/testing';
+import { SpanStatusCode } from '@opentelemetry/api';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { EVENT_STATE_STALE_WRITE, EVENT_STATE_WRITE, guardedWrite, StaleWriteError } from '@agentrace/state';
 import { eventsNamed, inSpan, spanNamed } from './utils/spans.js';
@@ -19,7 +20,11 @@ describe('guardedWrite', () => {
     );
     expect(outcome).toEqual({ written: true, stale: false, result: 1, currentVersion: 3 });
     expect(events(EVENT_STATE_STALE_WRITE)).toEqual([]);
-    expect(events(EVENT_STATE_WRITE)).toEqual([{ 'state.key': 'profile:1', 'state.based_on': 3, 'state.version': 4 }]);
+    expect(events(EVENT_STATE_WRITE)).toEqual([{ 'state.key': 'profile:1', 'state.based_on': 3, 'state.version': 4, 'state.replaced_version': 3 }]);
+    const span = spanNamed(tracing.spans(), 'save');
+    expect(span.attributes['state.stale_write']).toBeUndefined();
+    expect(span.attributes['state.lost_update']).toBeUndefined();
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
   });
 
   it('onStale "throw" (the default): records state.stale_write and throws a StaleWriteError without writing', async () => {
@@ -32,9 +37,14 @@ describe('guardedWrite', () => {
     expect(error).toMatchObject({ name: 'StaleWriteError', key: 'profile:1', readVersion: 3, currentVersion: 5 });
     expect((error as Error).message).toMatch(/read at version 3 .* now holds version 5/);
     expect(events(EVENT_STATE_STALE_WRITE)).toEqual([
-      { 'state.key': 'profile:1', 'state.based_on': 3, 'state.current_version': 5, 'state.stale_write.action': 'throw', 'error.type': 'StaleWriteError' },
+      { 'state.key': 'profile:1', 'state.based_on': 3, 'state.current_version': 5, 'state.stale_write.action': 'throw', 'error.type': 'StaleWriteError', 'state.stale_write.attempt': 1 },
     ]);
     expect(events(EVENT_STATE_WRITE)).toEqual([]);
+    // The step itself is marked, and red: the guard threw here, even if a caller catches it.
+    const span = spanNamed(tracing.spans(), 'save');
+    expect(span.attributes).toMatchObject({ 'state.stale_write': true, 'state.stale_write.attempt': 1, 'error.type': 'StaleWriteError' });
+    expect(span.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span.events.filter((e) => e.name === 'exception')).toHaveLength(1);
   });
 
   it('onStale "skip": records the event and skips the write', async () => {
@@ -55,7 +65,9 @@ describe('guardedWrite', () => {
     );
     expect(outcome).toMatchObject({ written: true, stale: true, result: 'ok' });
     expect(events(EVENT_STATE_STALE_WRITE)[0]).toMatchObject({ 'state.based_on': read.getTime(), 'state.current_version': current.getTime(), 'state.stale_write.action': 'proceed' });
-    expect(events(EVENT_STATE_WRITE)).toEqual([{ 'state.key': 'row', 'state.based_on': read.getTime() }]);
+    expect(events(EVENT_STATE_WRITE)).toEqual([{ 'state.key': 'row', 'state.based_on': read.getTime(), 'state.replaced_version': current.getTime() }]);
+    // The write replaced a version it never saw: a lost update, visible on the step as it happens.
+    expect(spanNamed(tracing.spans(), 'save').attributes).toMatchObject({ 'state.stale_write': true, 'state.lost_update': true });
   });
 
   it('compares Date versions by time, not identity', async () => {

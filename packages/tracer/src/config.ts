@@ -1,6 +1,8 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import { accessSync, constants } from 'node:fs';
-import { resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { dirname, join as joinPath, resolve } from 'node:path';
+import { VERSION } from './version.js';
 import type { Attributes } from '@opentelemetry/api';
 import type {
   BatchOptions,
@@ -260,6 +262,30 @@ function resolveExporters(options: TracerOptions, env: Env, problems: Problems):
   return chosen;
 }
 
+/** The app's version: `npm_package_version` (set by `npm run` and `pnpm run`), else the `version` of the package.json nearest the entry script. */
+function appVersion(env: Env): string | undefined {
+  const fromScript = env['npm_package_version'];
+  if (typeof fromScript === 'string' && fromScript !== '') return fromScript;
+  const entry = process.argv[1];
+  if (typeof entry !== 'string' || entry === '') return undefined;
+  try {
+    let dir = dirname(resolve(entry));
+    for (let i = 0; i < 8; i++) {
+      const file = joinPath(dir, 'package.json');
+      if (existsSync(file)) {
+        const version = (JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown }).version;
+        return typeof version === 'string' && version !== '' ? version : undefined;
+      }
+      const parent = dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
+    }
+  } catch {
+    // An unreadable or invalid package.json: no version rather than a failed init.
+  }
+  return undefined;
+}
+
 function resolveResource(options: TracerOptions, env: Env, problems: Problems): { serviceName: string; attributes: Attributes } {
   const attributes: Attributes = settle(
     problems,
@@ -281,6 +307,15 @@ function resolveResource(options: TracerOptions, env: Env, problems: Problems): 
     if (nonEmptyString(v)) attributes[key] = v as string;
     else problems.add(option, undefined, v, 'a non-empty string', 'ignored');
   }
+  // What the process is: the app's version when it says one (npm and pnpm scripts export it), and an
+  // id per process so two replicas of one service can be told apart in a trace.
+  if (attributes['service.version'] === undefined) {
+    const version = appVersion(env);
+    if (version !== undefined) attributes['service.version'] = version;
+  }
+  if (attributes['service.instance.id'] === undefined) attributes['service.instance.id'] = randomUUID();
+  attributes['telemetry.distro.name'] = 'agentrace';
+  attributes['telemetry.distro.version'] = VERSION;
   const fromAttributes = typeof attributes['service.name'] === 'string' && attributes['service.name'] ? attributes['service.name'] : DEFAULT_SERVICE_NAME;
   const serviceName = settle(
     problems,

@@ -20,3 +20,5 @@ export type {
   TracerHandle,
   TracerOptions,
 } from './types.js';
+// Links a run's log line can print into the Jaeger UI (configured by AGENTRACE_JAEGER_UI).
+export { jaegerSearchLink, jaegerTraceLink, jaegerUiUrl, type JaegerSearch } from '@agentrace/core/jaeger';

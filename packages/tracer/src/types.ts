@@ -109,7 +109,7 @@ export interface ConsoleExporterOptions {
 export interface TracerOptions {
   /** `service.name` of this process. Default: `OTEL_SERVICE_NAME`, else `unknown_service:node`. */
   serviceName?: string;
-  /** `service.version`. Default: `service.version` in `OTEL_RESOURCE_ATTRIBUTES`, else unset. */
+  /** `service.version`. Default: `service.version` in `OTEL_RESOURCE_ATTRIBUTES`, else `npm_package_version` (npm and pnpm scripts set it), else the `version` of the package.json nearest the entry script. */
   serviceVersion?: string;
   /** `deployment.environment.name`. Default: from `OTEL_RESOURCE_ATTRIBUTES`, else unset. */
   environment?: string;

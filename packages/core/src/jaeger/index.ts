@@ -7,3 +7,11 @@ export {
   DEFAULT_JAEGER_QUERY_URL,
   type FetchJaegerTracesOptions,
 } from './client.js';
+export {
+  jaegerUiUrl,
+  jaegerTraceLink,
+  jaegerSearchLink,
+  jaegerApiUrlForLink,
+  DEFAULT_JAEGER_UI_URL,
+  type JaegerSearch,
+} from './links.js';
