@@ -90,7 +90,9 @@ export class ProfileCacheWorker {
     const key = this.cache.key(task.userId);
     if (!this.guard) {
       const version = await this.cache.write(task.userId, next, readVersion, task.runId);
-      trackWrite(key, { basedOn: readVersion, version });
+      // The cache's script writes version current+1, so the version it replaced is the one before: when
+      // that is not the one read, the step is marked as a lost update as it happens.
+      trackWrite(key, { basedOn: readVersion, version, replaced: version - 1 });
       return version;
     }
     try {

@@ -62,6 +62,7 @@ export function errorType(error: unknown): string {
 /** Where an error object was first recorded, per trace it passed through (a shared failure reaches several). */
 interface RecordedAt {
   traceId: string;
+  spanId: string;
   spanName: string;
 }
 
@@ -103,7 +104,7 @@ export function recordFailure(span: Span, error: unknown): string {
     message = redacted.message;
     const first = isObject(error) ? firstRecordedIn(span, error) : undefined;
     if (first === undefined) span.recordException(redacted.exception);
-    else statusMessage = `"${first}" failed: ${capString(message, MAX_STATUS_PART)}`;
+    else if (first !== SAME_SPAN) statusMessage = `"${first}" failed: ${capString(message, MAX_STATUS_PART)}`;
   } catch {
     // redactException does not throw; a broken span implementation might
   }
@@ -120,17 +121,20 @@ function isObject(value: unknown): value is object {
   return (typeof value === 'object' && value !== null) || typeof value === 'function';
 }
 
+/** `firstRecordedIn` found the error recorded on this very span already. */
+const SAME_SPAN = Symbol('same span');
+
 /** The name of the span in `span`'s trace that already recorded `error`; else remembers `span` as that one. */
-function firstRecordedIn(span: Span, error: object): string | undefined {
-  const traceId = span.spanContext().traceId;
+function firstRecordedIn(span: Span, error: object): string | typeof SAME_SPAN | undefined {
+  const { traceId, spanId } = span.spanContext();
   let seen = recordedErrors.get(error);
   if (seen !== undefined) {
-    for (const at of seen) if (at.traceId === traceId) return at.spanName;
+    for (const at of seen) if (at.traceId === traceId) return at.spanId === spanId ? SAME_SPAN : at.spanName;
   } else {
     seen = [];
     recordedErrors.set(error, seen);
   }
   if (seen.length >= MAX_TRACES_PER_ERROR) seen.shift();
-  seen.push({ traceId, spanName: spanName(span) });
+  seen.push({ traceId, spanId, spanName: spanName(span) });
   return undefined;
 }

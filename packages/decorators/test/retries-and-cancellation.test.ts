@@ -49,7 +49,9 @@ describe('retries', () => {
     expect(thrown).toBe(errors[1]);
     const parent = spanNamed(tracing.spans(), 'always');
     expect(parent.status.code).toBe(SpanStatusCode.ERROR);
-    expect(parent.status.message).toBe('fail 1');
+    // The last attempt recorded the exception; the parent names it rather than repeating it.
+    expect(parent.status.message).toBe('"always attempt" failed: fail 1');
+    expect(parent.events.filter((e) => e.name === 'exception')).toEqual([]);
   });
 
   it('retryOn decides; a sync function is never made async', async () => {
