@@ -3,10 +3,11 @@
 // One customer is unknown to the CRM, so that run fails, and its trace shows where.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { trace } from '@opentelemetry/api';
 import { agent, run, step, tool } from '@agentrace/decorators';
-import { init } from '@agentrace/tracer';
+import { init, jaegerSearchLink, jaegerTraceLink, jaegerUiUrl } from '@agentrace/tracer';
 
-const jaeger = process.env.AGENTRACE_JAEGER_UI ?? 'http://localhost:16686';
 const tracing = init({
   serviceName: process.env.OTEL_SERVICE_NAME ?? 'quickstart-agent',
   // Print each trace as a tree here, and send it to Jaeger (OTEL_EXPORTER_OTLP_ENDPOINT, default localhost:4318).
@@ -35,16 +36,22 @@ interface Message {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Each run's trace id, to print a link to it. */
+const traceIds = new Map<string, string>();
+
 @agent('support-triage')
 class SupportTriage {
   @run({ correlationId: (message: Message) => message.id })
   async handle(message: Message): Promise<string> {
+    traceIds.set(message.id, trace.getActiveSpan()?.spanContext().traceId ?? '');
     const customer = await this.lookupCustomer(message.customerId);
     const queue = await this.classify(message.text);
     return this.reply(customer.name, queue);
   }
 
-  @tool({ name: 'crm_lookup', description: 'Finds a customer in the CRM' })
+  // Capture on for this one tool: its argument and the customer it returned are on its span (the
+  // GenAI tab in Jaeger shows them as JSON), masked by the redaction rules.
+  @tool({ name: 'crm_lookup', description: 'Finds a customer in the CRM', capture: true })
   async lookupCustomer(customerId: string): Promise<{ name: string; plan: string }> {
     const res = await fetch(`${crmUrl}/customers/${customerId}`);
     if (!res.ok) throw new Error(`CRM answered ${res.status} for customer ${customerId}`);
@@ -65,21 +72,30 @@ class SupportTriage {
 }
 
 const triage = new SupportTriage();
+// Ids unique to this run of the demo, so a search by correlation id finds this run and no earlier one.
+const batch = randomBytes(3).toString('hex');
 const messages: Message[] = [
-  { id: 'msg-1', customerId: 'c-1', text: 'Where is my invoice?' },
-  { id: 'msg-2', customerId: 'c-404', text: 'My login does not work' },
-  { id: 'msg-3', customerId: 'c-2', text: 'Can I get a refund?' },
+  { id: `msg-${batch}-1`, customerId: 'c-1', text: 'Where is my invoice?' },
+  { id: `msg-${batch}-2`, customerId: 'c-404', text: 'My login does not work' },
+  { id: `msg-${batch}-3`, customerId: 'c-2', text: 'Can I get a refund?' },
 ];
 const results = await Promise.allSettled(messages.map((m) => triage.handle(m)));
 crm.close();
 await tracing.shutdown();
 
-for (const [i, r] of results.entries()) {
-  console.log(`${messages[i]!.id}: ${r.status === 'fulfilled' ? r.value : `failed: ${(r.reason as Error).message}`}`);
-}
+const jaeger = jaegerUiUrl();
 const reachable = await fetch(`${jaeger}/api/services`).then((r) => r.ok, () => false);
-console.log(
-  reachable
-    ? `\nThe traces are in Jaeger: ${jaeger}/search?service=${encodeURIComponent(tracing.config?.serviceName ?? '')}`
-    : `\nNo Jaeger at ${jaeger}: the trees above are the traces. To see them in Jaeger, run \`docker compose up -d\` (or \`node scripts/services.mjs up jaeger\`) and run the demo again.`,
-);
+const service = tracing.config?.serviceName ?? '';
+for (const [i, r] of results.entries()) {
+  const message = messages[i]!;
+  console.log(`${message.id}: ${r.status === 'fulfilled' ? r.value : `FAILED: ${(r.reason as Error).message}`}`);
+  if (reachable) {
+    console.log(`  trace:  ${jaegerTraceLink(traceIds.get(message.id) ?? '', jaeger)}`);
+    console.log(`  search: ${jaegerSearchLink({ service, tags: { 'agentrace.correlation_id': message.id } }, jaeger)}`);
+  }
+}
+if (!reachable) {
+  console.log(
+    `\nNo Jaeger at ${jaeger}: the trees above are the traces. To see them in Jaeger, run \`docker compose up -d\` (or \`node scripts/services.mjs up jaeger\`) and run the demo again.`,
+  );
+}

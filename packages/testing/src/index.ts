@@ -52,3 +52,4 @@ export type {
 export { createHostileProbe, hostileValues, type HostileProbe, type HostileValue } from './hostile-values.js';
 export { seededRandom } from './deterministic.js';
 export { remoteParentContext } from './remote-parent.js';
+export { printedJaegerLinks, readabilityProblems, runExample, tracesBehindLink, type ExampleRun } from './readable-traces.js';
