@@ -1,6 +1,7 @@
 // Three update requests at once. Services B and C run as separate processes; C rejects the profile
 // of user u-2, so request req-2 fails, and its trace shows where: in service C's `apply profile`.
-import { init } from '@agentrace/tracer';
+import { randomBytes } from 'node:crypto';
+import { init, jaegerSearchLink, jaegerTraceLink, jaegerUiUrl } from '@agentrace/tracer';
 import { Redis } from 'ioredis';
 import { ProfileSyncAgent, type UpdateRequest } from './agent.js';
 import { startProfileApi, type Profile } from './profile-api.js';
@@ -26,20 +27,26 @@ const syncAgent = new ProfileSyncAgent({
   profileApiUrl: api.url,
   targets: [b!, c!],
 });
-const requests: UpdateRequest[] = [...profiles.keys()].map((userId, i) => ({ requestId: `req-${i + 1}`, userId, patch: { plan: 'pro' } }));
+// Request ids unique to this run of the example, so a search by correlation id finds only this run.
+const batch = randomBytes(3).toString('hex');
+const requests: UpdateRequest[] = [...profiles.keys()].map((userId, i) => ({ requestId: `req-${batch}-${i + 1}`, userId, patch: { plan: 'pro' } }));
 const results = await Promise.allSettled(requests.map((request) => syncAgent.handle(request)));
 
 await Promise.all([b!.stop(), c!.stop(), api.close()]);
 await redis.quit();
 await tracing.shutdown();
 
+const jaeger = jaegerUiUrl();
 console.log('\nUpdate requests:');
 for (const [i, r] of results.entries()) {
   const request = requests[i]!;
   const outcome = r.status === 'fulfilled' ? `synced, version ${r.value.version}` : `FAILED: ${(r.reason as Error).message}`;
-  console.log(`${request.requestId} ${request.userId}: ${outcome}; trace ${syncAgent.traceIds.get(request.requestId) ?? '(none)'}`);
+  const traceId = syncAgent.traceIds.get(request.requestId);
+  console.log(`${request.requestId} ${request.userId}: ${outcome}; trace ${traceId ?? '(none)'}`);
+  if (traceId !== undefined) console.log(`  trace:  ${jaegerTraceLink(traceId, jaeger)}`);
+  console.log(`  search: ${jaegerSearchLink({ service: serviceName, tags: { 'agentrace.correlation_id': request.requestId } }, jaeger)}`);
 }
 console.log(
-  `\nIn Jaeger (http://localhost:16686): service "${serviceName}", one trace per request, spanning ` +
-    `"${serviceName}", "${serviceName}-b" and "${serviceName}-c"; the trace of the request for ${failUser} is in error.`,
+  `\nIn Jaeger (${jaeger}): one trace per request, spanning "${serviceName}", "${serviceName}-b" and ` +
+    `"${serviceName}-c"; the trace of the request for ${failUser} is in error, and its exception is on service C's "apply profile".`,
 );

@@ -1,13 +1,17 @@
 // Runs the example as a user would (the agent process, which starts services B and C as processes
 // of their own), exporting to the real Jaeger, then reads each request's trace back from Jaeger.
 import { fileURLToPath } from 'node:url';
-import { fetchJaegerTraces } from '@agentrace/core/jaeger';
+import { fetchJaegerTraces, jaegerTraceToSpans } from '@agentrace/core/jaeger';
 import {
   assertExceptionEvent,
   assertNoCrossRunSpans,
   findNode,
   findNodes,
+  jaegerQueryUrl,
   otlpTracesEndpoint,
+  printedJaegerLinks,
+  readabilityProblems,
+  tracesBehindLink,
   runProcess,
   traceTreeNodes,
   waitForTrace,
@@ -39,6 +43,7 @@ function runExample(): Promise<ProcessResult> {
       OTEL_SERVICE_NAME: agentService,
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpTracesEndpoint(),
       PROFILE_SYNC_REDIS_PREFIX: redisPrefix,
+      AGENTRACE_JAEGER_UI: jaegerQueryUrl(),
       FAIL_USER: 'u-2',
     },
   });
@@ -50,8 +55,8 @@ describe('profile-sync example against the real Jaeger', () => {
   it('exports one trace per update request across the agent and services B and C, the failing sync in error where it failed', async () => {
     const run = await runExample();
     expect(run.code, run.stderr).toBe(0);
-    const lines = [...run.stdout.matchAll(/^(req-\d+) (u-\d+): (synced|FAILED).*; trace ([0-9a-f]{32})$/gm)];
-    expect(lines.map((m) => m[1]), run.stdout).toEqual(['req-1', 'req-2', 'req-3']);
+    const lines = [...run.stdout.matchAll(/^(req-[0-9a-f]{6}-\d+) (u-\d+): (synced|FAILED).*; trace ([0-9a-f]{32})$/gm)];
+    expect(lines.map((m) => m[1]!.replace(/-[0-9a-f]{6}-/, '-')), run.stdout).toEqual(['req-1', 'req-2', 'req-3']);
 
     const traces = new Map<string, TraceTree>();
     for (const [, requestId, userId, outcome, traceId] of lines) {
@@ -109,6 +114,21 @@ describe('profile-sync example against the real Jaeger', () => {
       );
     }
     assertNoCrossRunSpans([...traces.values()], { oneTracePerRun: true });
+
+    // What a person clicks: each request's trace link and correlation-id search lead to its trace, and
+    // the trace reads right (children within parents, each failure's exception once, GenAI only on GenAI spans).
+    const links = printedJaegerLinks(run.stdout);
+    expect(links.traces.map((l) => l.slice(-32))).toEqual(lines.map((m) => m[4]));
+    for (const [i, search] of links.searches.entries()) {
+      expect((await tracesBehindLink(search)).map((t) => t.traceID.padStart(32, '0'))).toEqual([lines[i]![4]]);
+    }
+    const stored = await fetchJaegerTraces({ traceIds: lines.map((m) => m[4]!) });
+    expect(readabilityProblems(stored.flatMap((t) => jaegerTraceToSpans(t)))).toEqual([]);
+    // One failure, one exception event: on service C's `apply profile`, where it was raised. The
+    // agent's `sync to C` fails with an error of its own (C answered 500), recorded once there too.
+    const failedTrace = stored.find((t) => t.traceID.padStart(32, '0') === lines.find((m) => m[2] === 'u-2')![4])!;
+    const withException = jaegerTraceToSpans(failedTrace).filter((s) => s.events.some((e) => e.name === 'exception')).map((s) => s.name).sort();
+    expect(withException).toEqual(['apply profile', 'sync to C']);
 
     // Services B and C made no trace of their own: every trace Jaeger holds for them is a request's.
     const wanted = new Set(lines.map((m) => m[4]));
