@@ -40,6 +40,8 @@ export interface RaceOptions {
   workers?: readonly string[];
   /** The profile both workers update. Default `'42'`. */
   userId?: string;
+  /** Put before each run id (`<prefix>worker-A#1`), so runs of separate races have distinct correlation ids. Default ''. */
+  runIdPrefix?: string;
 }
 
 export interface RaceResult {
@@ -142,13 +144,14 @@ export async function runRace(options: RaceOptions): Promise<RaceResult> {
     guard = false,
     workers = ['worker-A', 'worker-B'],
     userId = '42',
+    runIdPrefix = '',
   } = options;
   const cache = new ProfileCache(redis, keyPrefix);
   await cache.clear(userId);
   const random = seededRandom(seed);
   const tasks = workers.map((worker) =>
     Array.from({ length: updatesPerWorker }, (_, i): UpdateTask => ({
-      runId: `${worker}#${i + 1}`,
+      runId: `${runIdPrefix}${worker}#${i + 1}`,
       worker,
       userId,
       thinkMs: random() * maxThinkMs,

@@ -61,3 +61,4 @@ export type {
   TrackReadOptions,
   TrackWriteOptions,
 } from './types.js';
+export { annotateLostUpdates, ATTR_STATE_LOST_UPDATE_OTHER_RUN, ATTR_STATE_LOST_UPDATE_ROLE } from './annotate.js';

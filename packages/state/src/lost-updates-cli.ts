@@ -1,6 +1,7 @@
 import { fetchJaegerTraces } from '@agentrace/core/jaeger';
 import { parseArgs } from 'node:util';
 import { formatLostUpdates } from './format-lost-updates.js';
+import { annotateLostUpdates } from './annotate.js';
 import { analyseLostUpdates } from './lost-updates.js';
 
 const USAGE = `Usage: agentrace-lost-updates <trace-id>...
@@ -15,6 +16,9 @@ Options:
   --lookback <span>  how far back to look, Jaeger syntax (default 1h)
   --url <url>        Jaeger query URL (default $AGENTRACE_JAEGER_QUERY_URL or http://127.0.0.1:16686)
   --json             print the findings as JSON instead of text
+  --annotate         write each finding into the traces it names (a span under
+                     each of the two writes), exported over OTLP to
+                     $OTEL_EXPORTER_OTLP_ENDPOINT; needs @agentrace/tracer
   -h, --help         this text
 
 Exit code: 0 no lost update, 1 lost updates found, 2 bad usage or Jaeger unreachable.
@@ -40,6 +44,7 @@ export async function runLostUpdatesCli(argv: readonly string[], io: CliIo): Pro
         lookback: { type: 'string' },
         url: { type: 'string' },
         json: { type: 'boolean' },
+        annotate: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -88,5 +93,26 @@ export async function runLostUpdatesCli(argv: readonly string[], io: CliIo): Pro
     );
     if (traces.length === 0) io.stderr('No traces found: check the trace id / service name, and that the spans were exported.\n');
   }
+  if (values.annotate === true && analysis.lostUpdates.length > 0) {
+    const annotated = await annotate(analysis.lostUpdates, io);
+    if (annotated === undefined) return 2;
+    io.stdout(`\nAnnotated the traces: ${annotated} spans exported (service "agentrace-lost-updates").\n`);
+  }
   return analysis.lostUpdates.length > 0 ? 1 : 0;
+}
+
+/** Exports the annotation spans through @agentrace/tracer, loaded only when asked for (it is not a dependency). */
+async function annotate(lostUpdates: Parameters<typeof annotateLostUpdates>[0], io: CliIo): Promise<number | undefined> {
+  const tracerPackage = '@agentrace/tracer';
+  let tracer: { init(options: object): { shutdown(): Promise<void> } };
+  try {
+    tracer = (await import(tracerPackage)) as typeof tracer;
+  } catch {
+    io.stderr('--annotate exports spans, which needs @agentrace/tracer: npm install @agentrace/tracer\n');
+    return undefined;
+  }
+  const tracing = tracer.init({ serviceName: 'agentrace-lost-updates', exporter: 'otlp' });
+  const count = annotateLostUpdates(lostUpdates);
+  await tracing.shutdown();
+  return count;
 }

@@ -143,6 +143,34 @@ describe('lost-update analysis of traces read back from the real Jaeger', () => 
     expect(result.stdout).toContain('1 lost update found.');
   });
 
+  it('--annotate writes the finding into both traces it names, under the two writes, read back from Jaeger', async () => {
+    const run = promisify(execFile);
+    const result = await run('pnpm', ['exec', 'tsx', '--tsconfig', 'tsconfig.test.json', 'packages/state/src/cli.ts', '--annotate', ...raceTraceIds], {
+      cwd: repoRoot,
+      env: { ...process.env, AGENTRACE_JAEGER_QUERY_URL: jaegerQueryUrl(), OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpTracesEndpoint() },
+    }).then(
+      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+    );
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toContain('Annotated the traces: 2 spans exported');
+    const [lost, overwrote] = await (async () => {
+      for (let delay = 100; delay < 8000; delay *= 1.5) {
+        const traces = await fetchJaegerTraces({ traceIds: raceTraceIds });
+        const spans = traces.flatMap((t) => t.spans);
+        const found = ['lost', 'overwrote'].map((role) => spans.find((s) => s.tags?.some((t) => t.key === 'state.lost_update.role' && t.value === role)));
+        if (found.every(Boolean)) return found;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+      throw new Error('the annotation spans did not reach Jaeger');
+    })();
+    // Each under the write it is about: run-A's lost write, run-B's overwriting one.
+    expect(lost!.traceID.padStart(32, '0')).toBe(raceTraceIds[0]);
+    expect(overwrote!.traceID.padStart(32, '0')).toBe(raceTraceIds[1]);
+    expect(overwrote!.operationName).toBe('lost update: overwrote profile:7 v1');
+    expect(overwrote!.tags?.find((t) => t.key === 'state.lost_update.other_run')?.value).toBe('run-A');
+  });
+
   it('exits 2 with a clear message when Jaeger cannot be reached or usage is wrong', async () => {
     const down = capture();
     expect(await runLostUpdatesCli(['--url', 'http://127.0.0.1:9', 'abc'], down.io)).toBe(2);
