@@ -3,7 +3,8 @@
 // the analysis proves a lost update. Bounded: it stops at STRESS_MAX_CONCURRENCY and says so.
 import { formatLostUpdates } from '@agentrace/state';
 import { buildTraceTrees, formatTraceTree } from '@agentrace/core';
-import { init } from '@agentrace/tracer';
+import { randomBytes } from 'node:crypto';
+import { init, jaegerSearchLink, jaegerTraceLink, jaegerUiUrl } from '@agentrace/tracer';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Redis } from 'ioredis';
 import { stressUntilLostUpdate } from './stress.js';
@@ -35,6 +36,8 @@ const { found, totalRuns } = await stressUntilLostUpdate({
   thinkMs,
   seed,
   guard,
+  // Run ids unique to this stress run, so a search by correlation id finds only its runs.
+  runIdPrefix: `${randomBytes(3).toString('hex')}:`,
   onLevel: ({ concurrency, race, lostUpdates, loggedLostUpdates }) =>
     console.log(
       `concurrency ${String(concurrency).padStart(3)}: ${String(race.runs).padStart(4)} runs, visits ${race.profile.visits}/${race.runs}, ` +
@@ -55,6 +58,15 @@ if (found === undefined) {
   const traces = buildTraceTrees(memory.getFinishedSpans()).filter((t) => t.traceId === first.lost.traceId || t.traceId === first.overwriting.traceId);
   const attributes = ['agentrace.correlation_id', 'state.key', 'state.version', 'state.based_on'];
   console.log(`\nThe two runs:\n\n${traces.map((t) => `trace ${t.traceId}\n${formatTraceTree(t, { attributes })}`).join('\n')}`);
+  const jaeger = jaegerUiUrl();
+  console.log(`In Jaeger (${jaeger}):`);
+  for (const [role, write] of [['lost', first.lost], ['overwriting', first.overwriting]] as const) {
+    console.log(`  ${role}: run ${write.correlationId ?? '(unknown)'}`);
+    console.log(`    trace:  ${jaegerTraceLink(write.traceId, jaeger)}`);
+    if (write.correlationId !== undefined) {
+      console.log(`    search: ${jaegerSearchLink({ service: serviceName, tags: { 'agentrace.correlation_id': write.correlationId } }, jaeger)}`);
+    }
+  }
   if (found.lostUpdates.length > 1) {
     console.log(`(${found.lostUpdates.length - 1} more lost updates at this level; every trace is in Jaeger, service "${serviceName}")`);
   }

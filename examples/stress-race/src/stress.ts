@@ -25,6 +25,8 @@ export interface StressOptions {
   guard?: boolean;
   /** Called after each level. Default: nothing. */
   onLevel?: (level: LevelReport) => void;
+  /** Put before each run id (the level is added too), so runs of separate stress runs are told apart. Default ''. */
+  runIdPrefix?: string;
 }
 
 export interface LevelReport {
@@ -45,7 +47,7 @@ export interface StressResult {
 }
 
 export async function stressUntilLostUpdate(options: StressOptions): Promise<StressResult> {
-  const { redis, keyPrefix, spans, resetSpans, maxConcurrency = 64, spreadMs = 100, thinkMs = 1, seed = 1, guard = false, onLevel } = options;
+  const { redis, keyPrefix, spans, resetSpans, maxConcurrency = 64, spreadMs = 100, thinkMs = 1, seed = 1, guard = false, onLevel, runIdPrefix = '' } = options;
   const levels: LevelReport[] = [];
   let totalRuns = 0;
   for (let concurrency = 1; concurrency <= maxConcurrency; concurrency *= 2) {
@@ -59,6 +61,7 @@ export async function stressUntilLostUpdate(options: StressOptions): Promise<Str
       maxThinkMs: thinkMs,
       startSpreadMs: spreadMs,
       guard,
+      runIdPrefix: `${runIdPrefix}c${concurrency}:`,
     });
     totalRuns += race.runs;
     const report: LevelReport = {
