@@ -10,9 +10,13 @@ const require = createRequire(import.meta.url);
 const tsc = require.resolve('typescript/bin/tsc');
 const cwd = process.cwd();
 
+// The tarball ships dist/ only: each JavaScript map carries its TypeScript source (sourcesContent), so
+// stack traces and debuggers resolve without src/; declaration maps would point at src/, so none.
+const published = ['--sourceMap', '--inlineSources', '--declarationMap', 'false'];
+
 function run(args) {
   try {
-    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', ...args], { cwd, stdio: 'inherit' });
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', ...published, ...args], { cwd, stdio: 'inherit' });
   } catch {
     // tsc has printed the errors; a Node stack on top would only hide them.
     process.exit(1);

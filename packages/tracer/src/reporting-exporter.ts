@@ -59,6 +59,6 @@ function advice(error: unknown): string {
   }
   return (
     'is Jaeger (or another OTLP receiver) running there? ' +
-    'Start one with `docker compose up -d` or `node scripts/services.mjs up jaeger`, or set OTEL_EXPORTER_OTLP_ENDPOINT.'
+    'Run one (`docker run -p 16686:16686 -p 4318:4318 jaegertracing/jaeger`), or point OTEL_EXPORTER_OTLP_ENDPOINT at your collector.'
   );
 }

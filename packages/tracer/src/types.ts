@@ -37,7 +37,7 @@ export interface DiagnosticLogger {
 export interface BatchOptions {
   /**
    * Spans kept waiting for export before new ones are dropped; while exports fail, an eighth of it.
-   * Default 262144 (`OTEL_BSP_MAX_QUEUE_SIZE`): a 10,000-run burst, argued in the README from bench/export.ts.
+   * Default 262144 (`OTEL_BSP_MAX_QUEUE_SIZE`): a 10,000-run burst, argued in the README (Options) from a measured export burst.
    */
   maxQueueSize?: number;
   /**
