@@ -8,10 +8,16 @@
 //   node scripts/services.mjs down                          stop what `up` started
 //   node scripts/services.mjs status
 //   node scripts/services.mjs jaeger-bin                    print the Jaeger binary's path (built if missing)
+//   node scripts/services.mjs jaeger-ui                     print the Jaeger UI assets' directory (fetched if missing)
+//
+// A Jaeger built from source serves a placeholder page instead of the UI. Jaeger serves the real UI
+// from a directory (`extensions.jaeger_query.ui.assets_path`): AGENTRACE_JAEGER_UI_DIR names one, else
+// the jaeger-ui release assets matching the Jaeger version are used from the cache, fetched there
+// once where the machine is online (not under CI=true, nor with AGENTRACE_JAEGER_UI_FETCH=0).
 //
 // Logs are kept in .services/logs/ so a failing run can be read afterwards.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -21,7 +27,8 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const stateDir = join(repo, '.services');
 const logDir = join(stateDir, 'logs');
 const stateFile = join(stateDir, 'started.json');
-const cacheDir = process.env.AGENTRACE_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'agentrace');
+const cacheDirOf = (env) => env.AGENTRACE_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'agentrace');
+const cacheDir = cacheDirOf(process.env);
 
 // Jaeger v2.20.0's release commit. When the module proxy does not serve it, the newest release it
 // serves (v1.76.0 of the Go module, which is Jaeger v2.13.0: same binary layout, same query APIs).
@@ -137,12 +144,117 @@ function buildJaeger() {
   throw new Error(`could not build Jaeger:\n  ${errors.join('\n  ')}`);
 }
 
+// Jaeger's build embeds the jaeger-ui release its submodule pins (scripts/build/rebuild-ui.sh there
+// downloads that tag's assets.tar.gz): v1.(minor + 63) for Jaeger v2.0 to v2.13, released in step
+// with Jaeger v1.x, and the same v2.x tag from v2.14 on. A patch release may keep the minor's UI.
+const JAEGER_UI_URL = 'https://github.com/jaegertracing/jaeger-ui/releases/download/{version}/assets.tar.gz';
+
+/** The jaeger-ui release tags to try for a Jaeger version (`v2.20.0`), best first. */
+export function jaegerUiTags(jaegerVersion) {
+  const m = /^v?2\.(\d+)\.(\d+)/.exec(jaegerVersion ?? '');
+  if (!m) return [];
+  const minor = Number(m[1]);
+  const line = minor >= 14 ? `v2.${minor}` : `v1.${minor + 63}`;
+  return [...new Set([`${line}.${m[2]}`, `${line}.0`])];
+}
+
+/** The Jaeger version of a binary: AGENTRACE_JAEGER_VERSION, the build's cache folder, or `jaeger version`. */
+function jaegerVersionOf(bin, env = process.env) {
+  if (env.AGENTRACE_JAEGER_VERSION) return env.AGENTRACE_JAEGER_VERSION;
+  const label = JAEGER_BUILDS.find((b) => resolve(bin) === join(cacheDirOf(env), 'jaeger', b.label, 'jaeger'))?.label;
+  if (label) return label;
+  const out = spawnSync(bin, ['version'], { encoding: 'utf8', timeout: 10_000 });
+  return /"gitVersion":"(v?[\d.]+)"/.exec(out.stdout ?? '')?.[1] ?? null;
+}
+
+const hasIndex = (dir) => existsSync(join(dir, 'index.html'));
+
+/** Downloads a jaeger-ui assets tarball and unpacks its build (the folder with index.html) to `dest`. */
+async function downloadJaegerUi(url, dest) {
+  const res = await fetch(url, { signal: AbortSignal.timeout(60_000) });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  const body = Buffer.from(await res.arrayBuffer());
+  const tmp = `${dest}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  try {
+    const tarball = join(tmp, 'assets.tar.gz');
+    writeFileSync(tarball, body);
+    const tar = spawnSync('tar', ['xzf', tarball], { cwd: tmp, encoding: 'utf8' });
+    if (tar.status !== 0) throw new Error(`tar could not unpack it: ${(tar.stderr || tar.error?.message || '').trim()}`);
+    rmSync(tarball);
+    // The release tarball holds packages/jaeger-ui/build/; a plain build folder is taken too.
+    const build = ['packages/jaeger-ui/build', 'build', '.'].map((d) => join(tmp, d)).find(hasIndex);
+    if (!build) throw new Error('no index.html in it');
+    rmSync(dest, { recursive: true, force: true });
+    mkdirSync(dirname(dest), { recursive: true });
+    renameSync(build, dest);
+    return dest;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The directory of Jaeger UI assets to serve, or null for the binary's built-in page:
+ * AGENTRACE_JAEGER_UI_DIR; else the cached jaeger-ui release for `jaegerVersion`; else that release
+ * fetched into the cache (AGENTRACE_JAEGER_UI_URL overrides the address, `{version}` standing for the
+ * tag) unless CI=true or AGENTRACE_JAEGER_UI_FETCH=0 (=1 fetches under CI too). Offline, one line says
+ * so and Jaeger starts all the same.
+ */
+export async function jaegerUiDir(jaegerVersion, env = process.env) {
+  if (env.AGENTRACE_JAEGER_UI_DIR) {
+    const dir = resolve(env.AGENTRACE_JAEGER_UI_DIR);
+    if (!hasIndex(dir)) throw new Error(`AGENTRACE_JAEGER_UI_DIR=${dir} has no index.html: point it at a built jaeger-ui (the folder holding index.html and static/)`);
+    return dir;
+  }
+  const tags = jaegerUiTags(jaegerVersion);
+  const cached = join(cacheDirOf(env), 'jaeger-ui');
+  for (const tag of tags) if (hasIndex(join(cached, tag))) return join(cached, tag);
+  const fetchWanted = env.AGENTRACE_JAEGER_UI_FETCH === '1' || (env.AGENTRACE_JAEGER_UI_FETCH !== '0' && !env.CI);
+  if (!fetchWanted) return null;
+  if (!tags.length) {
+    log(`Jaeger UI: the Jaeger version is unknown, so no matching jaeger-ui to fetch; set AGENTRACE_JAEGER_VERSION or AGENTRACE_JAEGER_UI_DIR`);
+    return null;
+  }
+  const failures = [];
+  for (const tag of tags) {
+    const url = (env.AGENTRACE_JAEGER_UI_URL ?? JAEGER_UI_URL).replaceAll('{version}', tag);
+    try {
+      log(`Jaeger UI: fetching ${url}`);
+      return await downloadJaegerUi(url, join(cached, tag));
+    } catch (e) {
+      failures.push(`${url}: ${e.cause?.code ?? e.message}`);
+    }
+  }
+  log(`Jaeger UI: could not fetch jaeger-ui ${tags[0]} (${failures.join('; ')}); Jaeger serves its placeholder page. Set AGENTRACE_JAEGER_UI_DIR to a built jaeger-ui to serve it.`);
+  return null;
+}
+
+/**
+ * Jaeger's arguments: the base config, and when there are UI assets a second config generated beside
+ * `stateIn` that only sets `extensions.jaeger_query.ui.assets_path` (Jaeger merges the two).
+ */
+export function jaegerArgs(baseConfig, uiDir, stateIn = stateDir) {
+  const args = ['--config', baseConfig];
+  if (uiDir) {
+    mkdirSync(stateIn, { recursive: true });
+    const overlay = join(stateIn, 'jaeger-ui.yaml');
+    // JSON is YAML, and needs no quoting rules for the path.
+    writeFileSync(overlay, `${JSON.stringify({ extensions: { jaeger_query: { ui: { assets_path: uiDir } } } }, null, 2)}\n`);
+    args.push('--config', overlay);
+  }
+  return args;
+}
+
 const services = {
   jaeger: {
     ready: async () => (await httpOk(`${endpoints.jaegerQuery}/api/services`)) && (await portOpen(4318)),
     async start() {
       const bin = jaegerBinary() ?? buildJaeger();
-      const proc = startDetached('jaeger', bin, ['--config', join(repo, 'scripts', 'jaeger-config.yaml')]);
+      const ui = await jaegerUiDir(jaegerVersionOf(bin));
+      if (ui) log(`jaeger: serving the Jaeger UI from ${ui}`);
+      const proc = startDetached('jaeger', bin, jaegerArgs(join(repo, 'scripts', 'jaeger-config.yaml'), ui));
       await waitFor('Jaeger', this.ready, { timeoutMs: 60_000, proc });
       return { pid: proc.pid };
     },
@@ -243,9 +355,17 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     status: async () => console.log(await status()),
     // For tests that run a Jaeger of their own (on other ports) to stop and restart it.
     'jaeger-bin': async () => console.log(jaegerBinary() ?? buildJaeger()),
+    // Fetches when missing even under CI (AGENTRACE_JAEGER_UI_FETCH=0 still forbids it).
+    'jaeger-ui': async () => {
+      const bin = jaegerBinary() ?? buildJaeger();
+      const env = { AGENTRACE_JAEGER_UI_FETCH: '1', ...process.env };
+      const dir = await jaegerUiDir(jaegerVersionOf(bin, env), env);
+      if (!dir) throw new Error('no Jaeger UI assets (see the line above)');
+      console.log(dir);
+    },
   };
   if (!actions[cmd]) {
-    console.error(`usage: node scripts/services.mjs up|down|status [${serviceNames.join(' ')}] | jaeger-bin`);
+    console.error(`usage: node scripts/services.mjs up|down|status [${serviceNames.join(' ')}] | jaeger-bin | jaeger-ui`);
     process.exit(2);
   }
   actions[cmd]().catch((e) => { console.error(`[services] ${e.message}`); process.exit(1); });

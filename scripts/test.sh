@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 pnpm typecheck
 
-# Only what this run starts is stopped at the end; services already running are left alone.
-started=$(node scripts/services.mjs up)
+# Only what this run starts is stopped at the end; services already running are left alone. The
+# tests need no Jaeger UI, so none is fetched (a cached or AGENTRACE_JAEGER_UI_DIR one is served).
+started=$(AGENTRACE_JAEGER_UI_FETCH="${AGENTRACE_JAEGER_UI_FETCH:-0}" node scripts/services.mjs up)
 stop_services() {
   local status=$?
   if [ "$status" -ne 0 ]; then
