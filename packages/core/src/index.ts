@@ -51,6 +51,7 @@ export { isThenable, whenSettled } from './thenable.js';
 export { contextCarrier, withContextCarrier } from './carrier.js';
 export { createReporter, describeError, type Reporter } from './diagnostics.js';
 export { RunAttributesSpanProcessor, type AttributeSettable } from './run-attributes-processor.js';
+export { loadedPackageCopies, versionInRanges, type LoadedPackageCopy } from './loaded-packages.js';
 export { registerGlobals, type GlobalsToRegister, type RegisteredGlobals } from './globals.js';
 export {
   buildTraceTrees,
