@@ -57,8 +57,9 @@ function link(target: string, path: string): void {
 
 /**
  * A temp directory holding `app` (copied from `apps/`) and a node_modules that links every package
- * of `project` and this checkout's built agentrace packages (and its `@opentelemetry/api`, unless the
- * project brings one).
+ * of `project` and this checkout's built agentrace packages. The app's own `@opentelemetry/api` is
+ * the one agentrace uses (as in a user's app, where it is a peer); a library of the project that
+ * brings another version keeps its own (it resolves from where it is installed).
  */
 export function makeApp(project: string, app: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'agentrace-matrix-'));
@@ -69,16 +70,17 @@ export function makeApp(project: string, app: string): string {
     if (entry.startsWith('.') || entry === '@agentrace') continue;
     if (entry.startsWith('@')) {
       mkdirSync(join(modules, entry), { recursive: true });
-      for (const scoped of readdirSync(join(source, entry))) link(join(source, entry, scoped), join(modules, entry, scoped));
+      for (const scoped of readdirSync(join(source, entry))) {
+        if (`${entry}/${scoped}` !== '@opentelemetry/api') link(join(source, entry, scoped), join(modules, entry, scoped));
+      }
     } else link(join(source, entry), join(modules, entry));
   }
   for (const name of AGENTRACE_PACKAGES) link(join(repo, 'packages', name), join(modules, '@agentrace', name));
-  if (!existsSync(join(modules, '@opentelemetry', 'api'))) {
-    mkdirSync(join(modules, '@opentelemetry'), { recursive: true });
-    link(realpathSync(join(repo, 'packages/tracer/node_modules/@opentelemetry/api')), join(modules, '@opentelemetry', 'api'));
-  }
-  copyFileSync(fileURLToPath(new URL(`./apps/${app}`, import.meta.url)), join(dir, app));
-  copyFileSync(fileURLToPath(new URL('./apps/harness.mjs', import.meta.url)), join(dir, 'harness.mjs'));
+  mkdirSync(join(modules, '@opentelemetry'), { recursive: true });
+  link(realpathSync(join(repo, 'packages/tracer/node_modules/@opentelemetry/api')), join(modules, '@opentelemetry', 'api'));
+  const apps = fileURLToPath(new URL('./apps/', import.meta.url));
+  for (const file of readdirSync(apps)) copyFileSync(join(apps, file), join(dir, file));
+  if (!existsSync(join(dir, app))) throw new Error(`no app ${app} in ${apps}`);
   return dir;
 }
 

@@ -1,5 +1,6 @@
 // Three runs send a request each through one undici Pool with a single connection (so two of them
 // wait for the connection another run's request frees) to a local node:http server.
+// MATRIX_CONNECTIONS lifts the limit.
 import { createServer } from 'node:http';
 import { Pool } from 'undici';
 import { inRun, RUNS, work } from './harness.mjs';
@@ -9,7 +10,7 @@ const server = createServer((req, res) => {
   res.end('ok');
 });
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const pool = new Pool(`http://127.0.0.1:${server.address().port}`, { connections: 1 });
+const pool = new Pool(`http://127.0.0.1:${server.address().port}`, { connections: Number(process.env.MATRIX_CONNECTIONS ?? 1) });
 await Promise.all(
   RUNS.map((run) =>
     inRun(run, async () => {
