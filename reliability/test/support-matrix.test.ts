@@ -155,7 +155,7 @@ function hopsPerRun(hops: number) {
  * registration orders with one API copy: the packages' own tests (`no-double-spans-with-official-
  * instrumentations`, `amqplib-one-span-beside-the-official-instrumentation`).
  */
-const OFFICIAL_PAIRS: Cell[] = (['agentrace-first'] as const).flatMap((order) => [
+const OFFICIAL_PAIRS: Cell[] = (['agentrace-first'] as const).flatMap((order): Cell[] => [
   {
     library: 'amqplib',
     version: '2.3.1',
