@@ -53,6 +53,7 @@ export { contextCarrier, withContextCarrier } from './carrier.js';
 export { createReporter, describeError, type Reporter } from './diagnostics.js';
 export { RunAttributesSpanProcessor, type AttributeSettable } from './run-attributes-processor.js';
 export { PreciseTimeSpanProcessor } from './precise-time-processor.js';
+export { loadedPackageCopies, versionInRanges, type LoadedPackageCopy } from './loaded-packages.js';
 export { registerGlobals, type GlobalsToRegister, type RegisteredGlobals } from './globals.js';
 export {
   buildTraceTrees,

@@ -41,6 +41,24 @@ export function resolveAmqplibState(config: AmqplibInstrumentationConfig, tracer
   return resolveClientState(semconv.MESSAGING_SYSTEM_VALUE_RABBITMQ, 'amqplib', config, tracerProvider);
 }
 
+/** shimmer (what the official OpenTelemetry instrumentations wrap with) marks its wrappers this way. */
+function isShimmerWrapped(fn: unknown): boolean {
+  return typeof fn === 'function' && (fn as { __wrapped?: unknown }).__wrapped === true;
+}
+
+/**
+ * `traced`, unless the official `@opentelemetry/instrumentation-amqplib` wrapped the same method
+ * (below this wrapper, or over it): then it makes the span and carries the context, and this one
+ * passes straight through, so each message has one PRODUCER and one CONSUMER span. Checked per call,
+ * so the order the two were registered in does not matter.
+ */
+function besideOfficial(name: string, original: Fn, traced: Fn): Fn {
+  return function (this: Record<string, unknown> | undefined) {
+    if (isShimmerWrapped(original) || isShimmerWrapped(this?.[name])) return original.apply(this, arguments as unknown as unknown[]);
+    return traced.apply(this, arguments as unknown as unknown[]);
+  };
+}
+
 /** Patches the channel classes of amqplib's promise API (`lib/channel_model.js` exports). */
 export function patchAmqplibChannels(moduleExports: AmqpChannelModule, source: StateSource): () => void {
   return patchPrototypes(moduleExports.Channel?.prototype, moduleExports.ConfirmChannel?.prototype, source, false);
@@ -57,8 +75,8 @@ function patchPrototypes(channel: object | undefined, confirm: object | undefine
     return () => {};
   }
   const undo = [
-    wrapMethod(channel, 'publish', (original) => wrapPublish(original, source)),
-    wrapMethod(channel, 'consume', (original) => wrapConsume(original, source)),
+    wrapMethod(channel, 'publish', (original) => besideOfficial('publish', original, wrapPublish(original, source))),
+    wrapMethod(channel, 'consume', (original) => besideOfficial('consume', original, wrapConsume(original, source))),
     wrapMethod(channel, 'ack', (original) => wrapSettle(original, 'ack')),
     wrapMethod(channel, 'nack', (original) => wrapSettle(original, 'nack')),
     wrapMethod(channel, 'reject', (original) => wrapSettle(original, 'reject')),
@@ -67,12 +85,12 @@ function patchPrototypes(channel: object | undefined, confirm: object | undefine
     wrapMethod(channel, 'emit', (original) => wrapChannelEmit(original)),
     wrapMethod(channel, 'qos', (original) => wrapQos(original)),
     wrapMethod(channel, 'prefetch', (original) => wrapQos(original)),
-    wrapMethod(confirm, 'publish', (original) => wrapConfirmPublish(original, source)),
+    wrapMethod(confirm, 'publish', (original) => besideOfficial('publish', original, wrapConfirmPublish(original, source))),
   ];
   if (!callbackApi) {
     // Promise API only: these resolve with broker replies that carry queue counts / a message.
     undo.push(
-      wrapMethod(channel, 'get', (original) => wrapGet(original, source)),
+      wrapMethod(channel, 'get', (original) => besideOfficial('get', original, wrapGet(original, source))),
       wrapMethod(channel, 'assertQueue', (original) => wrapQueueReply(original)),
       wrapMethod(channel, 'checkQueue', (original) => wrapQueueReply(original)),
     );

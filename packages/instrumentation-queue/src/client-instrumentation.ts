@@ -5,6 +5,7 @@ import {
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
 } from '@opentelemetry/instrumentation';
+import { loadedPackageCopies, versionInRanges } from '@agentrace/core';
 import { reporter } from './diagnostics.js';
 import type { ClientPatch, ClientState, Patched, QueueClient, StateSource } from './internal-types.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
@@ -59,6 +60,20 @@ export abstract class QueueClientInstrumentation<
     this.refresh();
   }
 
+  /**
+   * Installs the hooks, then catches up with the copies loaded before (found in the module cache):
+   * their classes are patched now, and what cannot be (a version outside the supported range, a
+   * module whose exports the app already holds) is said once, with the fix.
+   */
+  override enable(): void {
+    super.enable();
+    try {
+      this.catchUp();
+    } catch (error) {
+      reporter.warnOnce(`catch-up:${this.client().optionKey}`, `could not check the ${this.client().optionKey} modules loaded before tracing started`, error);
+    }
+  }
+
   /** Takes every patch out; `enable()` puts them back on the modules the hooks have seen load. */
   override disable(): void {
     super.disable();
@@ -67,6 +82,19 @@ export abstract class QueueClientInstrumentation<
   }
 
   protected init(): InstrumentationNodeModuleDefinition[] {
+    // Every version is seen too, so one outside the supported range is reported instead of skipped in silence.
+    const checks = this.client().modules.map((module) => {
+      const check = (exports: unknown, version?: string): unknown => {
+        this.checkVersion(module.name, module.versions, version, undefined);
+        return exports;
+      };
+      const files = Object.keys(module.files ?? {}).map((path) => new InstrumentationNodeModuleFile(`${module.name}/${path}`, ['*'], check, () => {}));
+      return new InstrumentationNodeModuleDefinition(module.name, ['*'], check, () => {}, files);
+    });
+    return [...checks, ...this.patchDefinitions()];
+  }
+
+  private patchDefinitions(): InstrumentationNodeModuleDefinition[] {
     return this.client().modules.map((module) => {
       const patch = module.patch;
       const files = Object.entries(module.files ?? {}).map(
@@ -86,6 +114,44 @@ export abstract class QueueClientInstrumentation<
         files,
       );
     });
+  }
+
+  private checkVersion(name: string, versions: readonly string[], version: string | undefined, dir: string | undefined): boolean {
+    if (version === undefined || versionInRanges(version, versions)) return true;
+    reporter.warnOnce(
+      `version:${name}@${version}`,
+      `${name} ${version}${dir ? ` (${dir})` : ''} is outside the versions agentrace instruments (${versions.join(' || ')}): it is not traced. ` +
+        `Install a supported ${name} (the @agentrace/instrumentation-queue README lists them), or carry the context by hand (bindToEnqueuer, contextCarrier).`,
+    );
+    return false;
+  }
+
+  /** Patches the copies of the client's modules already in the module cache; says what it cannot patch. */
+  private catchUp(): void {
+    const client = this.client();
+    for (const module of client.modules) {
+      for (const copy of loadedPackageCopies(module.name)) {
+        if (!this.checkVersion(module.name, module.versions, copy.version, copy.dir)) continue;
+        for (const [path, filePatch] of Object.entries(module.files ?? {})) {
+          const exports = copy.files.get(path);
+          if (exports !== undefined && !this.patches?.has(exports as object)) this.apply(exports, filePatch);
+        }
+        if (!module.patch) continue;
+        for (const [path, exports] of copy.files) {
+          if (!copy.entries.includes(path) || exports === undefined || this.patches?.has(exports as object)) continue;
+          const replaced = this.apply(exports, module.patch);
+          if (replaced === exports) continue;
+          // The patch hands out new exports (fastq's factory): the app already holds the old ones.
+          this.remove(exports);
+          reporter.warnOnce(
+            `loaded-early:${module.name}`,
+            `${module.name} (${copy.dir}) was loaded before the agentrace queue instrumentation was enabled, so the queues it makes are not traced and their tasks keep no enqueuer context. ` +
+              `Start tracing before the app loads it: \`node --import @agentrace/tracer/register app.js\` (or \`--require\` for CommonJS), or call init() before the first require/import of ${module.name}; ` +
+              `or wrap each task in bindToEnqueuer().`,
+          );
+        }
+      }
+    }
   }
 
   private refresh(): void {
@@ -122,3 +188,4 @@ export abstract class QueueClientInstrumentation<
     }
   }
 }
+

@@ -24,8 +24,8 @@ function clientConfig(client: RegisteredQueueClient, value: unknown, consumerPar
 
 /**
  * The shortcut for apps without `registerInstrumentations`: creates and enables the instrumentation of
- * every registered client its options leave on (BullMQ and amqplib by default, in-process queues when
- * asked for), against the global (or given) tracer provider, through require/import hooks: call it
+ * every registered client its options leave on (all of them by default: BullMQ, amqplib, in-process
+ * queues, ioredis), against the global (or given) tracer provider, through require/import hooks: call it
  * before the app loads the libraries (`init` does). Returns a handle whose `disable()` puts the
  * libraries back and stops backlog sampling.
  *

@@ -45,7 +45,7 @@ const BULLMQ = {
   modules: [
     {
       name: 'bullmq',
-      versions: ['>=5.0.0 <6'],
+      versions: ['>=5.0.0 <7'],
       files: {
         'dist/cjs/classes/queue.js': patchBullMQ,
         'dist/cjs/classes/worker.js': patchBullMQ,
@@ -93,8 +93,8 @@ const AMQPLIB = {
 
 /**
  * In-process queues: every p-queue task and fastq task runs in the context of the code that enqueued
- * it, in a CONSUMER `process p-queue` / `process fastq` span. Off in `instrumentQueues` unless asked
- * for (`inProcess: true`): libraries use p-queue internally, and each of their tasks would get a span.
+ * it, in a CONSUMER `process p-queue` / `process fastq` span. On by default: without it, runs sharing a
+ * queue run their tasks in whichever run's task came before (`inProcess: false` turns it off).
  */
 export class InProcessQueueInstrumentation extends QueueClientInstrumentation<InProcessQueueInstrumentationConfig, ClientState> {
   protected override client(): QueueClient<'inProcess', InProcessQueueInstrumentationConfig, ClientState> {
@@ -105,10 +105,10 @@ export class InProcessQueueInstrumentation extends QueueClientInstrumentation<In
 const IN_PROCESS = {
   optionKey: 'inProcess',
   system: MESSAGING_SYSTEM_VALUE_IN_PROCESS,
-  onByDefault: false,
+  onByDefault: true,
   modules: [
     // An ES module: seen through the import-in-the-middle loader (`node --import @opentelemetry/instrumentation/hook.mjs`).
-    { name: 'p-queue', versions: ['>=7.0.0 <9'], patch: patchPQueue },
+    { name: 'p-queue', versions: ['>=7.0.0 <11'], patch: patchPQueue },
     { name: 'fastq', versions: ['>=1.15.0 <2'], patch: patchFastq },
   ],
   resolve: resolveInProcessState,
@@ -131,7 +131,7 @@ const IOREDIS = {
   system: MESSAGING_SYSTEM_VALUE_REDIS,
   onByDefault: true,
   // ioredis's index `require`s the files of its client classes, for `import` too (it is CommonJS).
-  modules: [{ name: 'ioredis', versions: ['>=5.0.0 <6'], files: { 'built/Redis.js': patchIORedis, 'built/cluster/index.js': patchIORedis } }],
+  modules: [{ name: 'ioredis', versions: ['>=5.0.0 <7'], files: { 'built/Redis.js': patchIORedis, 'built/cluster/index.js': patchIORedis } }],
   resolve: resolveIORedisState,
   instrumentation: IORedisInstrumentation,
 } as const satisfies QueueClient<'ioredis', IORedisInstrumentationConfig, ClientState>;

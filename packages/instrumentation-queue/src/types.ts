@@ -60,7 +60,7 @@ export interface BacklogSamplingConfig {
 /**
  * Options of `instrumentQueues`, which `init` calls with the tracer options' `queues` entry. Besides the
  * fields below it takes one key per registered client (`src/registry.ts`): `bullmq` (default `true`),
- * `amqplib` (default `true`), `inProcess` (default `false`) and `ioredis` (default `true`), each `false`
+ * `amqplib` (default `true`), `inProcess` (default `true`) and `ioredis` (default `true`), each `false`
  * to leave the client alone, `true` for its defaults, or its config (`BullMQInstrumentationConfig`, ...).
  */
 export interface QueueInstrumentationConfig extends QueueClientSwitches {

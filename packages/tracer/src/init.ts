@@ -23,6 +23,8 @@ import { installDiagnostics, stderrLogger } from './diagnostics.js';
 import { installExitHooks, within } from './exit-hooks.js';
 import { OtlpHttpExporter } from './otlp-http-exporter.js';
 import { installGlobals } from './globals.js';
+import { registerEsmHooks } from './esm-hooks.js';
+import { alignApiCopies } from './api-copies.js';
 import { details, reporter } from './report.js';
 import { ReportingExporter, reportedErrors } from './reporting-exporter.js';
 import { PreciseTimeSpanProcessor, RunAttributesSpanProcessor } from '@agentrace/core';
@@ -205,6 +207,7 @@ export function init(options: TracerOptions = {}): TracerHandle {
   const processors = buildProcessors(config);
   const provider = withoutEnv(SAMPLER_ENV, () => new NodeTracerProvider({ resource, sampler: buildSampler(config), spanProcessors: processors.all }));
   const uninstallGlobals = installGlobals(provider);
+  registerEsmHooks();
   const disablers: (() => void)[] = [];
   // The export URL is ignored too, for exporters that do not suppress tracing while they export.
   if (config.instrumentations !== undefined) {
@@ -219,6 +222,8 @@ export function init(options: TracerOptions = {}): TracerHandle {
     if (config.http) disablers.push(instrumentHttp({ ...config.http, tracerProvider: provider, exporterUrl: config.endpoint }).disable);
     if (config.queues) disablers.push(instrumentQueues({ ...config.queues, tracerProvider: provider }).disable);
   }
+  // Libraries that bring a newer @opentelemetry/api than the one the globals were registered with.
+  disablers.push(alignApiCopies(provider));
 
   let removeExitHooks = (): void => {};
   let stopped: Promise<void> | undefined;
