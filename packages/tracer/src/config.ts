@@ -2,6 +2,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Attributes } from '@opentelemetry/api';
+import type { InboundBaggageTrust } from '@agentrace/core';
 import type {
   BatchOptions,
   Compression,
@@ -542,6 +543,14 @@ export function resolveConfig(options: TracerOptions = {}, env: Env = process.en
     http: resolveToggle(problems, 'http', options.http),
     queues: resolveToggle(problems, 'queues', options.queues),
     instrumentations: resolveInstrumentations(options, problems),
+    redact: resolveToggle(problems, 'redact', options.redact),
+    trustInboundBaggage: settle<boolean | InboundBaggageTrust | undefined>(
+      problems,
+      { option: 'trustInboundBaggage', accepted: 'true, false or { callers, messages }', parse: (v) => (typeof v === 'boolean' || isPlainObject(v) ? (v as boolean | InboundBaggageTrust) : undefined) },
+      [{ value: options.trustInboundBaggage }],
+      undefined,
+      () => 'the defaults',
+    ),
     strict,
     problems: problems.list,
   };

@@ -25,7 +25,8 @@ import { OtlpHttpExporter } from './otlp-http-exporter.js';
 import { installGlobals } from './globals.js';
 import { details, reporter } from './report.js';
 import { ReportingExporter, reportedErrors } from './reporting-exporter.js';
-import { RunAttributesSpanProcessor } from '@agentrace/core';
+import { RunAttributesSpanProcessor, setInboundBaggageTrust } from '@agentrace/core';
+import { RedactionSpanProcessor } from './redaction-processor.js';
 import { postSpansSync } from './sync-export.js';
 import type { ExportStats, ResolvedConfig, TracerHandle, TracerOptions } from './types.js';
 
@@ -63,7 +64,8 @@ function readTlsFiles(files: ResolvedConfig['tlsFiles']): { ca?: Buffer; cert?: 
 }
 
 function buildProcessors(config: ResolvedConfig): { all: SpanProcessor[]; batches: AccountingBatchProcessor[] } {
-  const all: SpanProcessor[] = [new RunAttributesSpanProcessor()];
+  // Redaction before every exporting processor: they all see the masked span.
+  const all: SpanProcessor[] = [new RunAttributesSpanProcessor(), ...(config.redact ? [new RedactionSpanProcessor(config.redact)] : [])];
   const batches: AccountingBatchProcessor[] = [];
   for (const choice of config.exporters) {
     if (choice === 'otlp') {
@@ -201,6 +203,7 @@ export function init(options: TracerOptions = {}): TracerHandle {
       ...config.resourceAttributes,
     }),
   );
+  setInboundBaggageTrust(config.trustInboundBaggage);
   const processors = buildProcessors(config);
   const provider = withoutEnv(SAMPLER_ENV, () => new NodeTracerProvider({ resource, sampler: buildSampler(config), spanProcessors: processors.all }));
   const uninstallGlobals = installGlobals(provider);
@@ -253,6 +256,7 @@ export function init(options: TracerOptions = {}): TracerHandle {
           }
         }
         uninstallGlobals();
+        setInboundBaggageTrust(undefined);
         if (current === handle) current = undefined;
       })();
       return stopped;
