@@ -2,7 +2,7 @@
 // rides in the message headers (on a copy of the caller's options); a consumed message's span ends
 // when its handler is done and it is acked, nacked or rejected (pull style for `channel.get`).
 import { type Attributes, type Context, type TracerProvider, context, propagation, trace } from '@opentelemetry/api';
-import { acceptInboundContext, capString, inboundHeaderGetter, isThenable } from '@agentrace/core';
+import { acceptInboundContext, capString, inboundHeaderGetter, isThenable, sanitizeInboundValue } from '@agentrace/core';
 import { type BacklogSource, backlogSource } from './backlog.js';
 import { reporter } from './diagnostics.js';
 import { alwaysOutsideRuns, outsideRuns, wrapEmit } from './event-context.js';
@@ -308,14 +308,17 @@ function deliveryAttributes(queue: string, msg: AmqpMessage, operationType: stri
     [semconv.ATTR_MESSAGING_DESTINATION_NAME]: queue,
     [semconv.ATTR_MESSAGING_OPERATION_TYPE]: operationType,
     [semconv.ATTR_MESSAGING_OPERATION_NAME]: operationName,
-    [semconv.ATTR_MESSAGING_RABBITMQ_DESTINATION_ROUTING_KEY]: fields.routingKey ?? '',
+    // What the publisher chose (routing key, ids) is read as outside input: control characters removed, capped.
+    [semconv.ATTR_MESSAGING_RABBITMQ_DESTINATION_ROUTING_KEY]: sanitizeInboundValue(fields.routingKey, MAX_ID_BYTES) ?? '',
     [semconv.ATTR_MESSAGING_RABBITMQ_MESSAGE_DELIVERY_TAG]: fields.deliveryTag,
     [semconv.ATTR_AGENTRACE_CONSUMER_IN_FLIGHT]: source.inFlight,
   };
   if (source.concurrency !== undefined) attributes[semconv.ATTR_AGENTRACE_CONSUMER_CONCURRENCY] = source.concurrency;
   if (fields.redelivered) attributes[semconv.ATTR_AGENTRACE_MESSAGING_REDELIVERED] = true;
-  if (props.messageId !== undefined) attributes[semconv.ATTR_MESSAGING_MESSAGE_ID] = String(props.messageId);
-  if (props.correlationId !== undefined) attributes[semconv.ATTR_MESSAGING_MESSAGE_CONVERSATION_ID] = String(props.correlationId);
+  const messageId = props.messageId === undefined ? undefined : sanitizeInboundValue(String(props.messageId), MAX_ID_BYTES);
+  const conversationId = props.correlationId === undefined ? undefined : sanitizeInboundValue(String(props.correlationId), MAX_ID_BYTES);
+  if (messageId !== undefined) attributes[semconv.ATTR_MESSAGING_MESSAGE_ID] = messageId;
+  if (conversationId !== undefined) attributes[semconv.ATTR_MESSAGING_MESSAGE_CONVERSATION_ID] = conversationId;
   // The attempt comes from what the broker maintains, never from a header a publisher could set: a
   // first delivery (the broker's `redelivered` flag is off) is attempt 1; a redelivery from a quorum
   // queue this process declared carries the broker's x-delivery-count; a redelivery from any other
