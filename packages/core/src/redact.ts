@@ -164,7 +164,8 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     if (p instanceof RegExp) patterns.push(p.global ? p : new RegExp(p.source, p.flags + 'g'));
   }
   const custom = typeof options.redact === 'function' ? options.redact : undefined;
-  // Keys repeat across calls (same argument shapes), so decisions are cached; the cache is bounded.
+  // Keys repeat across calls (same argument shapes), so decisions are cached. Keys can come from outside
+  // (a payload's fields): bounded at 2,048 keys of at most 256 characters, emptied when full.
   const cache = new Map<string, boolean>();
 
   function isSecretKey(key: string): boolean {

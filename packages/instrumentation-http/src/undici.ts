@@ -81,7 +81,7 @@ function addHeader(request: UndiciRequest, name: string, value: string): void {
   else if (typeof request.headers === 'string') request.headers += `${name}: ${value}\r\n`;
 }
 
-/** Server address and port of an origin, parsed once per origin (agents talk to few). */
+/** Server address and port of an origin, parsed once per origin (agents talk to few). Origins come from outside: bounded at 1,001, emptied when full. */
 const origins = new Map<string, { address: string; port: number }>();
 function originParts(origin: string): { address: string; port: number } {
   let parts = origins.get(origin);
