@@ -145,7 +145,8 @@ export async function startMixedTransports(options: MixedTransportsOptions): Pro
     redisUrl = process.env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379',
     amqpUrl = process.env.AMQP_URL?.trim() || 'amqp://guest:guest@127.0.0.1:5672',
   } = options;
-  const httpHandle = instrumentHttp({ tracerProvider });
+  // The server is this process's own: its loopback callers (the runs) are trusted with the run's identity.
+  const httpHandle = instrumentHttp({ tracerProvider, trustedCallers: ['internal'] });
   const queueHandle = instrumentQueues({ tracerProvider });
   // Loaded after instrumentQueues(): its require hooks patch the classes as they load (BullMQ and
   // amqplib load their CommonJS files even when imported from ESM).

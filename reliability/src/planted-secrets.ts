@@ -59,6 +59,19 @@ export const SECRET_CHANNELS = [
   'amqpHeader', // amqplib message header { authorization }
   'amqpError', // an amqplib consumer throws Error("... Bearer <secret>")
   'inProcessError', // a bindToEnqueuer task throws Error("... password: <secret>")
+  // The app's own code, straight on its spans (the tracer's redaction step is all that stands between).
+  'userAttrBearer', // span.setAttribute('app.upstream_auth', 'Bearer <secret>')
+  'userAttrPassword', // span.setAttribute('db.connection_password', <secret>)
+  'userEventToken', // span.addEvent('login', { 'app.session_token': <secret> })
+  'userException', // span.recordException(new Error('... api_key=<secret>'))
+  'userAttrUrlPath', // span.setAttribute('app.callback', 'https://…/reset-password/<secret>')
+  // A token in a URL path, through agentrace's own HTTP instrumentation (url.full, url.path).
+  'urlPathToken', // GET /invite/<secret>
+  // The official @opentelemetry/instrumentation-http (reliability/src/secrets-official-agent.ts).
+  'officialPathToken', // GET /magic-link/<secret>
+  'officialQuerySig', // ?sig=<secret>
+  'officialQueryKey', // ?key=<secret>
+  'officialUserAttr', // span.setAttribute('app.webhook', 'https://hooks.slack.com/services/T0/B0/<secret>')
 ] as const;
 
 export type SecretChannel = (typeof SECRET_CHANNELS)[number];

@@ -159,7 +159,16 @@ const agentRun = traced(
       await response.text();
     });
     await nodeGet(`http://agent:${S.urlPassword}@127.0.0.1:${port}/login`, { 'x-request-id': 'visible-request-id' });
+    await nodeGet(`${origin}/invite/${S.urlPathToken}`, { 'x-request-id': 'visible-request-id' });
     steps.push('http');
+
+    // The app's own attributes, events and exceptions, set on the span directly.
+    const span = trace.getActiveSpan()!;
+    span.setAttribute('app.upstream_auth', `Bearer ${S.userAttrBearer}`);
+    span.setAttribute('db.connection_password', S.userAttrPassword);
+    span.addEvent('login', { 'app.session_token': S.userEventToken, 'app.user': 'u1' });
+    span.recordException(new Error(`upstream refused api_key=${S.userException}`));
+    span.setAttribute('app.callback', `https://app.example.com/reset-password/${S.userAttrUrlPath}`);
 
     // State snapshots with secrets under every usual key, nested and in arrays.
     recordState('session', {

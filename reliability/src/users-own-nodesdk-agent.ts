@@ -21,7 +21,8 @@ const sdk = new NodeSDK({
   serviceName: env.SERVICE_NAME ?? 'users-own-nodesdk',
   // The run attributes processor is what puts the correlation id on HTTP and queue spans too.
   spanProcessors: [new RunAttributesSpanProcessor(), new BatchSpanProcessor(new OTLPTraceExporter({ url: env.OTLP_TRACES_URL }))],
-  instrumentations: [new AgentraceHttpInstrumentation(), new AmqplibInstrumentation()],
+  // The HTTP service is this process's own: its callers (loopback) are trusted with the run's identity.
+  instrumentations: [new AgentraceHttpInstrumentation({ trustedCallers: ['internal'] }), new AmqplibInstrumentation()],
 });
 sdk.start();
 

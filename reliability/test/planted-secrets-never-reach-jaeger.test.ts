@@ -62,6 +62,8 @@ describe('planted secrets', () => {
       'GET', // node:http client, password in the URL
       'GET', // server of the fetch
       'GET', // server of the node:http request
+      'GET', // node:http client, token in the URL path
+      'GET', // its server
       'verify token-stored',
       `send ${bullQueue}`,
       `process ${bullQueue}`,
@@ -145,5 +147,37 @@ describe('planted secrets', () => {
       const headerKeys = (span.tags ?? []).map((t) => t.key).filter((k) => k.startsWith('http.request.header.') || k.startsWith('http.response.header.'));
       expect(headerKeys.join(' ')).not.toMatch(/authorization|cookie|api-key|auth-token/);
     }
-  }, 60_000);
+    // A token in a URL path (agentrace's own HTTP spans), masked by the tracer's redaction step.
+    const invite = one('GET', (s) => tagText(s.tags, 'url.path') === '/invite/REDACTED');
+    expect(tagText(invite.tags, 'url.path')).toBe('/invite/REDACTED');
+    expect(tagText(one('GET', (s) => tagText(s.tags, 'url.full')?.includes('/invite/') === true).tags, 'url.full')).toMatch(/\/invite\/REDACTED$/);
+
+    // What the app's own code set straight on a span: attributes, an event, an exception.
+    expect(tagText(root.tags, 'app.upstream_auth')).toBe('Bearer REDACTED');
+    expect(tagText(root.tags, 'db.connection_password')).toBe('REDACTED');
+    expect(tagText(root.tags, 'app.callback')).toBe('https://app.example.com/reset-password/REDACTED');
+    expect(logText(root, 'app.session_token')).toBe('REDACTED');
+    expect(logText(root, 'app.user')).toBe('u1');
+    expect(logText(root, 'exception.message')).toContain('api_key=REDACTED');
+
+    // The official @opentelemetry/instrumentation-http, through the real init: its spans pass the same step.
+    const officialService = `${service}-official`;
+    const official = await runAgentScript('secrets-official-agent.ts', { PLANTED_SECRETS: JSON.stringify(planted), SERVICE_NAME: officialService, OTLP_ENDPOINT: otlpTracesEndpoint() }, 40_000);
+    expect(official.code, official.stderr).toBe(0);
+    let officialStored = await fetchServiceTraces(jaegerQueryUrl(), officialService);
+    for (let delay = 100; spanCount(officialStored.traces) < 3 && delay < 30_000; delay *= 1.5) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      officialStored = await fetchServiceTraces(jaegerQueryUrl(), officialService);
+    }
+    const officialSpans = officialStored.traces.flatMap((t) => t.spans);
+    expect(officialSpans.map((s) => tagText(s.tags, 'otel.scope.name') ?? tagText(s.tags, 'otel.library.name'))).toContain('@opentelemetry/instrumentation-http');
+    expect(findLeaks(officialStored.text, planted)).toEqual([]);
+    expect(findLeaks(official.stdout + official.stderr, planted)).toEqual([]);
+    const officialTags = officialSpans.flatMap((s) => s.tags ?? []);
+    const tag = (key: string): string[] => officialTags.filter((t) => t.key === key).map((t) => String(t.value));
+    expect(tag('url.full')).toEqual([expect.stringMatching(/\/magic-link\/REDACTED\?sig=REDACTED&key=REDACTED&page=2$/)]);
+    expect(tag('url.path')).toEqual(['/magic-link/REDACTED']);
+    expect(tag('url.query')).toEqual(['sig=REDACTED&key=REDACTED&page=2']);
+    expect(tag('app.webhook')).toEqual(['https://hooks.slack.com/services/REDACTED']);
+  }, 90_000);
 });

@@ -9,7 +9,8 @@ import { startService } from './services.js';
 
 const serviceName = process.env.OTEL_SERVICE_NAME ?? 'profile-sync';
 const failUser = process.env.FAIL_USER ?? 'u-2';
-const tracing = init({ serviceName, exporter: ['console', 'otlp'] });
+// The profile API runs in this process: its caller (the agent, on loopback) is trusted with the run's identity.
+const tracing = init({ serviceName, exporter: ['console', 'otlp'], http: { trustedCallers: ['127.0.0.1', '::1'] } });
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 
 const profiles = new Map<string, Profile>(

@@ -9,7 +9,13 @@ import { init } from '@agentrace/tracer';
 
 const name = process.env.SERVICE_NAME ?? 'B';
 const failUser = process.env.FAIL_USER ?? '';
-const tracing = init({ serviceName: process.env.OTEL_SERVICE_NAME ?? `profile-sync-${name.toLowerCase()}`, exporter: ['console', 'otlp'] });
+// The agent calling this service runs on this host: its baggage (the run's correlation id, user.id) is
+// trusted. Without `trustedCallers`, a caller's identity values are only recorded as agentrace.caller.*.
+const tracing = init({
+  serviceName: process.env.OTEL_SERVICE_NAME ?? `profile-sync-${name.toLowerCase()}`,
+  exporter: ['console', 'otlp'],
+  http: { trustedCallers: ['127.0.0.1', '::1'] },
+});
 
 class ProfileReplica {
   readonly #profiles = new Map<string, unknown>();

@@ -1,4 +1,5 @@
 import { context, propagation, ROOT_CONTEXT, type Context } from '@opentelemetry/api';
+import { acceptInboundContext } from './run-context.js';
 
 /**
  * The active run's trace context and baggage (correlation id, allowlisted run attributes) as a plain
@@ -33,6 +34,8 @@ export function withContextCarrier<T>(carrier: unknown, fn: () => T): T {
         },
         keys: (c) => Object.keys(c as object),
       });
+      // The app's own carrier, passed by its own code: its run's identity is trusted.
+      ctx = acceptInboundContext(ctx, 'carrier');
     } catch {
       ctx = ROOT_CONTEXT;
     }

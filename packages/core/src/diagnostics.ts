@@ -43,6 +43,7 @@ export function describeError(error: unknown): string {
  */
 export function createReporter(component: string): Reporter {
   const logger: DiagLogger = diag.createComponentLogger({ namespace: component });
+  // Keys may quote outside input (a queue name, a URL): bounded at MAX_ONCE_KEYS (1,024) per component.
   const seen = new Set<string>();
   let overflowed = false;
   const emit = (level: 'error' | 'warn', message: string, error: unknown): void => {

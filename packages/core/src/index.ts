@@ -13,6 +13,14 @@ export {
   setBaggageAllowlist,
   getBaggageAllowlist,
   DEFAULT_BAGGAGE_ALLOWLIST,
+  setInboundBaggageTrust,
+  acceptInboundContext,
+  callerAttributes,
+  callerAttributeName,
+  type InboundBaggageTrust,
+  type BaggageTrustRule,
+  type InboundSource,
+  type CallerClaims,
   type RunInfo,
   type RunScope,
   type RunLifetime,
@@ -37,6 +45,7 @@ export {
   toRedactor,
   isDefaultSecretKey,
   DEFAULT_SECRET_PATTERNS,
+  URL_SECRET_PATTERNS,
   REDACTED,
   REDACTION_FAILED,
   type Redactor,
@@ -44,6 +53,15 @@ export {
   type RedactFunction,
   type PathSegment,
 } from './redact.js';
+export {
+  inboundHeaderGetter,
+  filterBaggageHeader,
+  headerText,
+  sanitizeInboundValue,
+  BAGGAGE_MAX_MEMBERS,
+  BAGGAGE_MAX_BYTES,
+  INBOUND_VALUE_MAX_BYTES,
+} from './inbound.js';
 export { redactException, type RedactedException } from './redact-error.js';
 export { sanitizeAttributes } from './sanitize-attributes.js';
 export { errorType, isAbortError, isTimeoutError, recordFailure } from './errors.js';

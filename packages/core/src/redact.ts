@@ -112,6 +112,24 @@ export const DEFAULT_SECRET_PATTERNS: readonly RegExp[] = [
 ];
 
 /**
+ * Secrets carried in URLs, masked wherever a URL is written (`url.full`, `url.path`, `http.target`,
+ * a span name, a message): a path segment that follows a segment naming a secret (`/reset-password/<t>`,
+ * `/token/<t>`, `/api-keys/<k>`, `/invite/<t>`, `/magic-link/<t>`, `/verify/<t>`, `/sessions/<id>`:
+ * 8+ characters),
+ * chat bot and webhook URLs whose path is the credential (Telegram `/bot<id>:<token>`, Slack
+ * `hooks.slack.com/services/…`, Discord `/api/webhooks/<id>/<token>`), and query parameters named like
+ * secrets (`sig`, `key`, `code`, `auth`, `X-Amz-*`, anything holding token, secret, password, api key,
+ * credential, signature).
+ */
+export const URL_SECRET_PATTERNS: readonly RegExp[] = [
+  /(\/(?:reset[-_]?password|password[-_]?reset|reset|tokens?|access[-_]?tokens?|api[-_]?keys?|apikeys?|keys?|secrets?|passwords?|invite|invitations?|magic[-_]?links?|login[-_]?links?|verify|verification|confirm(?:ation)?|activate|unsubscribe|sessions?)\/)[^/?#\s"']{8,}/gi,
+  /(\/bot\d{3,}:)[A-Za-z0-9_-]{20,}/g,
+  /(hooks\.slack\.com\/(?:services|workflows|triggers)\/)[A-Za-z0-9/_-]+/g,
+  /(\/api\/webhooks\/\d+\/)[A-Za-z0-9._-]+/g,
+  /([?&;](?:sig|key|code|x-amz-[a-z-]+|x-goog-[a-z-]+|awsaccesskeyid|auth|authorization|auth[-_.][^&=#\s"']*|[^&=#\s"']*(?:token|secret|passw(?:or)?d|api[-_.]?key|apikey|credential|signature)[^&=#\s"']*)=)[^&#\s"']+/gi,
+];
+
+/**
  * Cheap test for any built-in pattern: one scan of the string. Most strings hold none of these, and
  * then the patterns themselves never run (the serializer calls `redactString` on every string it writes).
  */
@@ -146,7 +164,8 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
     if (p instanceof RegExp) patterns.push(p.global ? p : new RegExp(p.source, p.flags + 'g'));
   }
   const custom = typeof options.redact === 'function' ? options.redact : undefined;
-  // Keys repeat across calls (same argument shapes), so decisions are cached; the cache is bounded.
+  // Keys repeat across calls (same argument shapes), so decisions are cached. Keys can come from outside
+  // (a payload's fields): bounded at 2,048 keys of at most 256 characters, emptied when full.
   const cache = new Map<string, boolean>();
 
   function isSecretKey(key: string): boolean {

@@ -1,4 +1,5 @@
 import { context, createContextKey, propagation, trace, type Attributes, type AttributeValue, type Baggage, type Context } from '@opentelemetry/api';
+import { sanitizeInboundValue } from './inbound.js';
 import { ATTR_CORRELATION_ID, ATTR_GEN_AI_AGENT_NAME } from './semconv.js';
 
 /** Run attributes that travel in baggage by default (and are read back from incoming baggage). */
@@ -24,6 +25,75 @@ export function getBaggageAllowlist(): ReadonlySet<string> {
 }
 
 /**
+ * Which identity keys of incoming baggage (the correlation id and the baggage allowlist) are taken
+ * from one kind of source: `true` all, `false` none, or the keys listed.
+ */
+export type BaggageTrustRule = boolean | readonly string[];
+
+/**
+ * Which sources are trusted to set the run's identity (its correlation id, `user.id`, `tenant.id`,
+ * `session.id`, ...) through baggage. `true` trusts every source for every key.
+ */
+export interface InboundBaggageTrust {
+  /**
+   * Requests received by an HTTP server (and contexts extracted by instrumentations other than
+   * agentrace's): anyone who can reach the port. Default `false`.
+   */
+  callers?: BaggageTrustRule;
+  /**
+   * Messages taken from a queue (RabbitMQ, BullMQ): only producers holding the broker's credentials
+   * can write them. Default `['agentrace.correlation_id']`: the run continues across the hop, the
+   * user, tenant and session ids do not.
+   */
+  messages?: BaggageTrustRule;
+}
+
+/** Where a context extracted from outside came from (see `InboundBaggageTrust`); `carrier` is `withContextCarrier`, always trusted. */
+export type InboundSource = 'caller' | 'message' | 'carrier';
+
+type TrustTest = (key: string) => boolean;
+const TRUST_ALL: TrustTest = () => true;
+const TRUST_NONE: TrustTest = () => false;
+const DEFAULT_MESSAGE_TRUST: TrustTest = (key) => key === ATTR_CORRELATION_ID;
+
+function trustTest(rule: BaggageTrustRule | undefined, fallback: TrustTest): TrustTest {
+  if (rule === true) return TRUST_ALL;
+  if (rule === false) return TRUST_NONE;
+  if (Array.isArray(rule)) {
+    const keys = new Set(rule.filter((k): k is string => typeof k === 'string'));
+    return (key) => keys.has(key);
+  }
+  return fallback;
+}
+
+// Replaced (never mutated) so the baggage cache can tell.
+let inboundTrust: { readonly caller: TrustTest; readonly message: TrustTest } = { caller: TRUST_NONE, message: DEFAULT_MESSAGE_TRUST };
+
+/**
+ * Sets which sources may set the run's identity through baggage (see `InboundBaggageTrust`);
+ * `undefined` restores the defaults (HTTP callers: nothing; messages: the correlation id only).
+ */
+export function setInboundBaggageTrust(trust: boolean | InboundBaggageTrust | undefined): void {
+  if (trust === true || trust === false) {
+    const all = trust ? TRUST_ALL : TRUST_NONE;
+    inboundTrust = { caller: all, message: all };
+    return;
+  }
+  const t = trust !== null && typeof trust === 'object' ? trust : {};
+  inboundTrust = { caller: trustTest(t.callers, TRUST_NONE), message: trustTest(t.messages, DEFAULT_MESSAGE_TRUST) };
+}
+
+/** Whether `key` is an identity key: the correlation id or a key on the baggage allowlist. */
+function isIdentityKey(key: string): boolean {
+  return key === ATTR_CORRELATION_ID || baggageAllowlist.has(key);
+}
+
+/** `agentrace.caller.<key>`: where an identity value the source was not trusted with is recorded. */
+export function callerAttributeName(key: string): string {
+  return `agentrace.caller.${key.startsWith('agentrace.') ? key.slice('agentrace.'.length) : key}`;
+}
+
+/**
  * What every span started under a decorated call carries. One immutable object per change (a run, an
  * agent switch, new run attributes), shared by all the steps below it, so a plain step allocates nothing.
  */
@@ -36,6 +106,16 @@ export interface RunScope {
   readonly attributes: Readonly<Attributes>;
   /** The run this scope belongs to, shared by every scope derived inside it; absent for scopes rebuilt from baggage. */
   readonly run: RunLifetime | undefined;
+  /** What an untrusted remote source claimed (see `acceptInboundContext`); kept until a run starts. */
+  readonly caller: CallerClaims | undefined;
+}
+
+/** Identity values a remote source sent but was not trusted with. */
+export interface CallerClaims {
+  /** The correlation id it claimed, sanitized: a run started here is not that run. */
+  readonly correlationId: string | undefined;
+  /** The claimed values, sanitized, under `agentrace.caller.<key>` names, for the span that received them. */
+  readonly attributes: Readonly<Attributes>;
 }
 
 /**
@@ -59,13 +139,14 @@ export interface RunInfo {
 
 const SCOPE_KEY = createContextKey('agentrace.run-scope');
 const EMPTY: Readonly<Attributes> = Object.freeze({});
-const fromBaggageCache = new WeakMap<Baggage, { scope: RunScope | undefined; allowlist: ReadonlySet<string> }>();
+const fromBaggageCache = new WeakMap<Baggage, { scope: RunScope | undefined; allowlist: ReadonlySet<string>; trust: typeof inboundTrust }>();
 
 function makeScope(
   correlationId: string | undefined,
   runAttributes: Attributes,
   agentName: string | undefined,
   run: RunLifetime | undefined,
+  caller?: CallerClaims,
 ): RunScope {
   const attributes: Attributes = { ...runAttributes };
   if (correlationId !== undefined) attributes[ATTR_CORRELATION_ID] = correlationId;
@@ -76,28 +157,85 @@ function makeScope(
     agentName,
     attributes: Object.freeze(attributes),
     run,
+    caller,
   });
 }
 
-/** A scope rebuilt from incoming baggage (a run continued in another process); cached per baggage object. */
-function scopeFromBaggage(bag: Baggage): RunScope | undefined {
-  const cached = fromBaggageCache.get(bag);
-  if (cached !== undefined && cached.allowlist === baggageAllowlist) return cached.scope;
+/** A scope read from incoming baggage, and the identity keys it was not trusted with. */
+interface InboundScope {
+  scope: RunScope | undefined;
+  untrusted: string[];
+}
+
+/**
+ * The scope incoming baggage gives under `trusted`: identity values sanitized (`sanitizeInboundValue`),
+ * trusted ones as the run's, the others as caller claims.
+ */
+function inboundScope(bag: Baggage, trusted: TrustTest): InboundScope {
   let id: string | undefined;
   const runAttributes: Attributes = {};
+  let claimedId: string | undefined;
+  let claims: Attributes | undefined;
+  const untrusted: string[] = [];
   let any = false;
   for (const [key, entry] of bag.getAllEntries()) {
-    if (key === ATTR_CORRELATION_ID) {
-      id = entry.value;
+    if (!isIdentityKey(key)) continue;
+    const value = sanitizeInboundValue(entry.value);
+    if (!trusted(key)) {
+      untrusted.push(key);
+      if (value === undefined) continue;
+      (claims ??= {})[callerAttributeName(key)] = value;
+      if (key === ATTR_CORRELATION_ID) claimedId = value;
       any = true;
-    } else if (baggageAllowlist.has(key)) {
-      runAttributes[key] = entry.value;
-      any = true;
+      continue;
     }
+    if (value === undefined) continue;
+    if (key === ATTR_CORRELATION_ID) id = value;
+    else runAttributes[key] = value;
+    any = true;
   }
-  const scope = any ? makeScope(id, runAttributes, undefined, undefined) : undefined;
-  fromBaggageCache.set(bag, { scope, allowlist: baggageAllowlist });
+  const caller = claims === undefined ? undefined : Object.freeze({ correlationId: claimedId, attributes: Object.freeze(claims) });
+  return { scope: any ? makeScope(id, runAttributes, undefined, undefined, caller) : undefined, untrusted };
+}
+
+/**
+ * A scope rebuilt from baggage that no agentrace consumer vetted (a context extracted by another
+ * instrumentation or by hand): treated as coming from an HTTP caller. Cached per baggage object.
+ */
+function scopeFromBaggage(bag: Baggage): RunScope | undefined {
+  const cached = fromBaggageCache.get(bag);
+  if (cached !== undefined && cached.allowlist === baggageAllowlist && cached.trust === inboundTrust) return cached.scope;
+  const { scope } = inboundScope(bag, inboundTrust.caller);
+  fromBaggageCache.set(bag, { scope, allowlist: baggageAllowlist, trust: inboundTrust });
   return scope;
+}
+
+/**
+ * The context a consumer works in after extracting what a remote `source` sent (`ctx` holds its
+ * trace context and baggage): identity values it is trusted with (`setInboundBaggageTrust`, or
+ * `trusted: true` for a source the consumer vouches for) become the run's, sanitized; the others are
+ * removed from the baggage, so they travel no further, and kept as claims (`callerAttributes`). Never throws.
+ */
+export function acceptInboundContext(ctx: Context, source: InboundSource, trusted?: boolean): Context {
+  try {
+    const bag = propagation.getBaggage(ctx);
+    if (bag === undefined) return ctx;
+    const test = trusted === true || source === 'carrier' ? TRUST_ALL : source === 'message' ? inboundTrust.message : inboundTrust.caller;
+    const { scope, untrusted } = inboundScope(bag, test);
+    let next = ctx;
+    if (untrusted.length > 0) {
+      const kept = bag.removeEntries(...untrusted);
+      next = kept.getAllEntries().length === 0 ? propagation.deleteBaggage(next) : propagation.setBaggage(next, kept);
+    }
+    return scope === undefined ? next : next.setValue(SCOPE_KEY, scope);
+  } catch {
+    return ctx;
+  }
+}
+
+/** The identity claims an untrusted source made in `ctx` (see `acceptInboundContext`), as attributes for the span that received them. */
+export function callerAttributes(ctx: Context): Readonly<Attributes> | undefined {
+  return scopeOf(ctx)?.caller?.attributes;
 }
 
 /** The scope in `ctx`: set by a decorated call here, or rebuilt from propagated baggage. */
@@ -158,7 +296,8 @@ export function deriveScope(
     }
   }
   if (!changed && run === undefined) return parent;
-  return makeScope(id, merged ?? (inherited === EMPTY ? {} : inherited), name, run ?? parent?.run);
+  // A caller's claims stay visible to the steps below until a run of this process starts.
+  return makeScope(id, merged ?? (inherited === EMPTY ? {} : inherited), name, run ?? parent?.run, run === undefined ? parent?.caller : undefined);
 }
 
 /** Whether `ctx` belongs to a run that has ended (a loop or listener created inside it, running on). */

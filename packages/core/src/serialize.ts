@@ -168,6 +168,7 @@ interface KeyHead {
   readonly text: string;
   readonly bytes: number;
 }
+/** Object keys come from outside (payloads): bounded at 4,096 keys of at most 64 characters, emptied when full. */
 const keyHeads = new Map<string, KeyHead>();
 
 class Walker {

@@ -196,7 +196,10 @@ function begin(spec: Spec, tracer: Tracer, self: unknown, args: unknown[]): Call
     // One trace holds one run: a run with an id of its own under another run, a consumer or loop that
     // asked for it, or a run in the context of a run that has ended (a loop or listener it created)
     // starts a new trace, linked to the span that was active.
-    if (ended || spec.options.newTrace === true || (runId !== undefined && activeId !== undefined && activeId !== runId)) {
+    // A remote caller's run that this process was not told to trust (its correlation id is only a
+    // claim, see acceptInboundContext in @agentrace/core) is not this run either.
+    const foreign = activeId === undefined && parentScope?.caller?.correlationId !== undefined;
+    if (ended || foreign || spec.options.newTrace === true || (runId !== undefined && activeId !== undefined && activeId !== runId)) {
       if (ended && spec.options.newTrace !== true) reportEndedParent(spec, activeId);
       parentCtx = detachedContext(activeCtx);
       parentScope = undefined;

@@ -10,6 +10,7 @@ import {
   step,
   tool,
   withRunAttributes,
+  withContextCarrier,
 } from '@agentrace/decorators';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { resetDecoratorsConfig } from '../src/config.js';
@@ -101,19 +102,25 @@ describe('correlation', () => {
     expect(carrier.baggage).toContain('agentrace.correlation_id=corr-42');
     expect(carrier.baggage).toContain('user.id=u-9');
     expect(carrier.baggage).not.toContain('internal.flag');
+    // Read back by the app's own carrier (trusted), or extracted by hand: a source no agentrace consumer
+    // vetted, treated as an HTTP caller, whose identity values are only claims by default.
+    expect(withContextCarrier(carrier, () => getRunAttributes(context.active()))).toEqual({
+      'agentrace.correlation_id': 'corr-42',
+      'user.id': 'u-9',
+      'session.id': 's-1',
+    });
     const remote = propagation.extract(context.active(), carrier);
-    expect(getRunAttributes(remote)).toEqual({ 'agentrace.correlation_id': 'corr-42', 'user.id': 'u-9', 'session.id': 's-1' });
+    expect(getRunAttributes(remote)).toEqual({});
   });
 
   it('a run in another process continues the propagated correlation id', async () => {
     const carrier = { baggage: 'agentrace.correlation_id=remote-7,tenant.id=t1' };
-    const remote = propagation.extract(context.active(), carrier);
     class Worker {
       @run() async handle(): Promise<unknown> {
         return currentRun();
       }
     }
-    const info = await context.with(remote, () => new Worker().handle());
+    const info = await withContextCarrier(carrier, () => new Worker().handle());
     expect(info).toEqual({ correlationId: 'remote-7', attributes: { 'tenant.id': 't1' }, agentName: 'Worker' });
     expect(spanNamed(tracing.spans(), 'invoke_agent Worker').attributes).toMatchObject({
       'agentrace.correlation_id': 'remote-7',

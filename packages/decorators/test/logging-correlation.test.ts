@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { useTracing } from '@agentrace/testing/vitest';
+import { withContextCarrier } from '@agentrace/core';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { pino } from 'pino';
 import winston from 'winston';
@@ -34,8 +35,7 @@ describe('getLogCorrelation', () => {
   });
 
   it('reads the correlation id from baggage when the run came from another process', () => {
-    const bag = propagation.createBaggage({ 'agentrace.correlation_id': { value: 'from-baggage' } });
-    const fields = context.with(propagation.setBaggage(context.active(), bag), () => getLogCorrelation());
+    const fields = withContextCarrier({ baggage: 'agentrace.correlation_id=from-baggage' }, () => getLogCorrelation());
     expect(fields).toEqual({ correlation_id: 'from-baggage' });
   });
 

@@ -2,6 +2,7 @@ import { describeError } from '@agentrace/core';
 import type { Tracer } from '@opentelemetry/api';
 import { reporter } from './diagnostics.js';
 import { normalizeHeaderNames } from './headers.js';
+import { compileHostPatterns, isInternalHost, MATCH_ALL, MATCH_NONE } from './host-patterns.js';
 import type { ResolvedHttpConfig } from './internal-types.js';
 import { DEFAULT_REDACTED_QUERY_PARAMS } from './redact.js';
 import type { AgentraceHttpInstrumentationConfig, HttpIgnoreRule } from './types.js';
@@ -28,6 +29,10 @@ export function resolveConfig(options: AgentraceHttpInstrumentationConfig, trace
     ignoreIncoming: compileRules(options.ignoreIncoming, 'ignoreIncoming'),
     requestHeaders: normalizeHeaderNames(options.requestHeaders, 'requestHeaders'),
     responseHeaders: normalizeHeaderNames(options.responseHeaders, 'responseHeaders'),
+    traceContextTo: compileHostPatterns(options.propagateTraceContextTo, 'propagateTraceContextTo', MATCH_ALL),
+    baggageTo: compileHostPatterns(options.propagateBaggageTo, 'propagateBaggageTo', (host) => isInternalHost(host)),
+    identityListed: Array.isArray(options.propagateBaggageTo),
+    trustedCallers: compileHostPatterns(options.trustedCallers, 'trustedCallers', MATCH_NONE),
     redactedQueryParams: new Set([...DEFAULT_REDACTED_QUERY_PARAMS, ...stringList(options.redactedQueryParams, 'redactedQueryParams')]),
   };
 }

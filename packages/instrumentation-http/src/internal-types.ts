@@ -1,4 +1,5 @@
 import type { Tracer } from '@opentelemetry/api';
+import type { HostMatcher } from './host-patterns.js';
 import type { Target } from './targets.js';
 
 /** Options after defaults and validation; what every part of the package reads. */
@@ -20,6 +21,14 @@ export interface ResolvedHttpConfig {
   /** Lower-case header names, credentials headers already removed. */
   requestHeaders: readonly string[];
   responseHeaders: readonly string[];
+  /** Hosts that get `traceparent`/`tracestate`, see `propagateTraceContextTo`. */
+  traceContextTo: HostMatcher;
+  /** Hosts that get `baggage`, see `propagateBaggageTo`. */
+  baggageTo: HostMatcher;
+  /** Whether `propagateBaggageTo` was given: only then do identity keys go to the hosts it matches. */
+  identityListed: boolean;
+  /** Callers whose baggage is trusted with the run's identity, by peer address. */
+  trustedCallers: HostMatcher;
   /** Query parameter names whose values are redacted. */
   redactedQueryParams: ReadonlySet<string>;
 }

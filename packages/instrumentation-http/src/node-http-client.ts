@@ -1,4 +1,4 @@
-import { context, propagation, SpanKind, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { context, propagation, SpanKind, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { ATTR_NETWORK_PROTOCOL_VERSION } from '@opentelemetry/semantic-conventions';
 import diagnosticsChannel from 'node:diagnostics_channel';
@@ -13,7 +13,7 @@ import { captureHeaders } from './headers.js';
 import type { ResolvedHttpConfig } from './internal-types.js';
 import { redactUrl } from './redact.js';
 import { ATTR_GEN_AI_REQUEST_MODEL } from './semconv.js';
-import { normalizeMethod, runAttributes, spanName, withCorrelationBaggage } from './span-common.js';
+import { normalizeMethod, outboundContext, runAttributes, spanName } from './span-common.js';
 import { targetOf } from './targets.js';
 import { splitAuthority } from './url-parts.js';
 
@@ -102,7 +102,7 @@ function startClientSpan(cfg: ResolvedHttpConfig, req: TracedRequest, ctx: Conte
   const span = cfg.tracer.startSpan(spanName(m), { kind: SpanKind.CLIENT, attributes }, ctx);
   // Injected last, after every attribute hook, so nothing can tamper with the propagation headers.
   const carrier: Record<string, string> = {};
-  propagation.inject(trace.setSpan(withCorrelationBaggage(ctx, run), span), carrier);
+  propagation.inject(outboundContext(ctx, run, span, target), carrier);
   for (const key in carrier) req.setHeader(key, carrier[key]!);
   if (!span.isRecording()) return;
   const record = newClientRecord(span);

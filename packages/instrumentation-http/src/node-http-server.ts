@@ -14,6 +14,7 @@ import {
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
+import { acceptInboundContext, callerAttributes, inboundHeaderGetter } from '@agentrace/core';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { reporter } from './diagnostics.js';
@@ -82,8 +83,15 @@ function startServerSpan(cfg: ResolvedHttpConfig, req: IncomingMessage, res: Ser
   const method = req.method ?? 'GET';
   const target = req.url ?? '/';
   if (cfg.ignoreIncoming(method, target)) return undefined;
-  // An incoming request starts from the caller's context, never from whatever the socket carried.
-  const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+  // An incoming request starts from the caller's context, never from whatever the socket carried. Its
+  // baggage is the caller's word: checked against the W3C grammar and limits by the getter, and trusted
+  // with the run's identity only for the callers the options name.
+  const remote = req.socket?.remoteAddress;
+  const parent = acceptInboundContext(
+    propagation.extract(ROOT_CONTEXT, req.headers, inboundHeaderGetter),
+    'caller',
+    remote !== undefined && cfg.trustedCallers(remote, remote),
+  );
   const q = target.indexOf('?');
   const headers = req.headers;
   const { address, port } = splitAuthority(headers.host ?? req.socket?.localAddress ?? '', scheme === 'https' ? 443 : 80);
@@ -101,7 +109,6 @@ function startServerSpan(cfg: ResolvedHttpConfig, req: IncomingMessage, res: Ser
     attributes[ATTR_URL_QUERY] = mayNeedRedaction(target, cfg.redactedQueryParams) ? redactQuery(query, cfg.redactedQueryParams) : query;
   }
   if (m === '_OTHER') attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = method;
-  const remote = req.socket?.remoteAddress;
   if (remote !== undefined) {
     attributes[ATTR_CLIENT_ADDRESS] = remote;
     attributes[ATTR_NETWORK_PEER_ADDRESS] = remote;
@@ -110,6 +117,8 @@ function startServerSpan(cfg: ResolvedHttpConfig, req: IncomingMessage, res: Ser
   if (agent !== undefined) attributes[ATTR_USER_AGENT_ORIGINAL] = agent;
   const run = runAttributes(cfg, parent);
   if (run !== undefined) Object.assign(attributes, run);
+  const claims = callerAttributes(parent);
+  if (claims !== undefined) Object.assign(attributes, claims);
   if (cfg.requestHeaders.length > 0) captureHeaders(attributes, 'http.request.header.', cfg.requestHeaders, (name) => headers[name]);
   const span = cfg.tracer.startSpan(spanName(m), { kind: SpanKind.SERVER, attributes }, parent);
   const ctx = trace.setSpan(parent, span);

@@ -1,5 +1,6 @@
-import { ATTR_CORRELATION_ID, getRunAttributes } from '@agentrace/core';
-import { propagation, type Attributes, type Context } from '@opentelemetry/api';
+import { ATTR_CORRELATION_ID, getBaggageAllowlist, getRunAttributes } from '@agentrace/core';
+import { propagation, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import type { Target } from './targets.js';
 import { reporter } from './diagnostics.js';
 import type { ResolvedHttpConfig } from './internal-types.js';
 
@@ -39,4 +40,22 @@ export function withCorrelationBaggage(ctx: Context, run: Attributes | undefined
   if (bag?.getEntry(ATTR_CORRELATION_ID) !== undefined) return ctx;
   const next = (bag ?? propagation.createBaggage()).setEntry(ATTR_CORRELATION_ID, { value: String(id) });
   return propagation.setBaggage(ctx, next);
+}
+
+/**
+ * The context an outgoing request's headers are injected from: the CLIENT span (when the host gets
+ * trace context), and the baggage the host may get (`propagateBaggageTo`): none, all but the identity
+ * keys of the allowlist, or all of it.
+ */
+export function outboundContext(ctx: Context, run: Attributes | undefined, span: Span, target: Target): Context {
+  let out = target.baggage === 'none' ? propagation.deleteBaggage(ctx) : withCorrelationBaggage(ctx, run);
+  if (target.baggage === 'without-identity') {
+    const bag = propagation.getBaggage(out);
+    if (bag !== undefined) {
+      let identity: string[] | undefined;
+      for (const key of getBaggageAllowlist()) if (bag.getEntry(key) !== undefined) (identity ??= []).push(key);
+      if (identity !== undefined) out = propagation.setBaggage(out, bag.removeEntries(...identity));
+    }
+  }
+  return target.traceContext ? trace.setSpan(out, span) : trace.deleteSpan(out);
 }

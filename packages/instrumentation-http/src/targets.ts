@@ -12,9 +12,13 @@ export interface Target {
   isExport: boolean;
   /** Set for a well-known model API call. */
   genAi: GenAiCall | undefined;
+  /** Whether `traceparent` and `tracestate` go to this host (`propagateTraceContextTo`). */
+  traceContext: boolean;
+  /** What of the baggage goes to this host (`propagateBaggageTo`): none, all but the identity keys, or all. */
+  baggage: 'none' | 'without-identity' | 'all';
 }
 
-/** Bounds the cache when URLs vary (query strings); a full cache is simply emptied. */
+/** Bound of the per-URL cache (URLs come from outside: query strings, ids): at most 512 entries, a full cache is simply emptied. */
 const MAX_TARGETS = 512;
 
 /**
@@ -32,12 +36,15 @@ export function targetOf(
   let target = cfg.targets.get(url);
   if (target === undefined) {
     const { address, port } = locate();
+    const host = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
     target = {
       urlFull: redactUrl(url, cfg.redactedQueryParams),
       address,
       port,
       isExport: cfg.isExportUrl(url),
       genAi: cfg.genAi ? detectGenAiCall(address, path) : undefined,
+      traceContext: cfg.traceContextTo(host, url),
+      baggage: !cfg.baggageTo(host, url) ? 'none' : cfg.identityListed ? 'all' : 'without-identity',
     };
     if (cfg.targets.size >= MAX_TARGETS) cfg.targets.clear();
     cfg.targets.set(url, target);

@@ -1,5 +1,8 @@
 import type { TracerProvider } from '@opentelemetry/api';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
+import type { HostPattern } from './host-patterns.js';
+
+export type { HostPattern } from './host-patterns.js';
 
 /** What an ignore predicate is given about a request. */
 export interface HttpRequestInfo {
@@ -51,6 +54,26 @@ export interface AgentraceHttpInstrumentationConfig extends InstrumentationConfi
   redactedQueryParams?: readonly string[];
   /** `gen_ai.*` attributes on calls to OpenAI-compatible and Anthropic APIs. Default true. */
   genAi?: boolean;
+  /**
+   * Hosts outgoing requests send `traceparent` and `tracestate` to (`HostPattern`s: `'*'`, `'internal'`,
+   * a host, `'*.example.com'`, a CIDR range, a RegExp tested on the URL). Default `['*']`: trace
+   * context holds only random ids and a sampling flag, and a service you call needs it to join the trace.
+   */
+  propagateTraceContextTo?: readonly HostPattern[];
+  /**
+   * Hosts outgoing requests send `baggage` to. Default `['internal']` (loopback, private addresses,
+   * intranet names): your own services get the run's correlation id, a third-party API gets no baggage.
+   * Identity keys of the baggage allowlist (`user.id`, `tenant.id`, `session.id`, `enduser.id`,
+   * `gen_ai.conversation.id`) go only to hosts you list here yourself; with the default they are left out.
+   */
+  propagateBaggageTo?: readonly HostPattern[];
+  /**
+   * Peers (matched on the address the request came from; `HostPattern`s, e.g. `['10.0.0.0/8']` or
+   * `['internal']`) whose baggage may set the run's identity (correlation id, `user.id`, ...) on the
+   * SERVER span and the runs the request starts. Default: none; other callers' identity values are
+   * recorded as `agentrace.caller.<key>` (see `trustInboundBaggage` of the tracer for trusting all).
+   */
+  trustedCallers?: readonly HostPattern[];
   /**
    * Copy the run attributes (agent name, correlation id) onto HTTP spans, for providers without the
    * agentrace span processor. Default true.

@@ -1,4 +1,4 @@
-import { propagation, SpanKind, trace, type Attributes, type Context } from '@opentelemetry/api';
+import { propagation, SpanKind, type Attributes, type Context } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { ATTR_NETWORK_PROTOCOL_VERSION } from '@opentelemetry/semantic-conventions';
 import diagnosticsChannel from 'node:diagnostics_channel';
@@ -8,7 +8,7 @@ import { BodyCollector, isJson, requestModel } from './genai.js';
 import { captureHeaders } from './headers.js';
 import type { ResolvedHttpConfig } from './internal-types.js';
 import { ATTR_GEN_AI_REQUEST_MODEL } from './semconv.js';
-import { normalizeMethod, runAttributes, spanName, withCorrelationBaggage } from './span-common.js';
+import { normalizeMethod, outboundContext, runAttributes, spanName } from './span-common.js';
 import { targetOf } from './targets.js';
 import { keepUndiciCallerContext } from './undici-caller-context.js';
 import { splitAuthority } from './url-parts.js';
@@ -81,7 +81,7 @@ function addHeader(request: UndiciRequest, name: string, value: string): void {
   else if (typeof request.headers === 'string') request.headers += `${name}: ${value}\r\n`;
 }
 
-/** Server address and port of an origin, parsed once per origin (agents talk to few). */
+/** Server address and port of an origin, parsed once per origin (agents talk to few). Origins come from outside: bounded at 1,001, emptied when full. */
 const origins = new Map<string, { address: string; port: number }>();
 function originParts(origin: string): { address: string; port: number } {
   let parts = origins.get(origin);
@@ -206,7 +206,7 @@ function startUndiciSpan(cfg: ResolvedHttpConfig, request: TracedRequest, ctx: C
   const span = cfg.tracer.startSpan(spanName(m), { kind: SpanKind.CLIENT, attributes }, ctx);
   // Injected last, after every attribute is set, so nothing can tamper with the propagation headers.
   const carrier: Record<string, string> = {};
-  propagation.inject(trace.setSpan(withCorrelationBaggage(ctx, run), span), carrier);
+  propagation.inject(outboundContext(ctx, run, span, target), carrier);
   for (const key in carrier) addHeader(request, key, carrier[key]!);
   if (!span.isRecording()) return;
   const record = newClientRecord(span);

@@ -2,7 +2,7 @@
 // rides in the message headers (on a copy of the caller's options); a consumed message's span ends
 // when its handler is done and it is acked, nacked or rejected (pull style for `channel.get`).
 import { type Attributes, type Context, type TracerProvider, context, propagation, trace } from '@opentelemetry/api';
-import { capString, isThenable } from '@agentrace/core';
+import { acceptInboundContext, capString, inboundHeaderGetter, isThenable, sanitizeInboundValue } from '@agentrace/core';
 import { type BacklogSource, backlogSource } from './backlog.js';
 import { reporter } from './diagnostics.js';
 import { alwaysOutsideRuns, outsideRuns, wrapEmit } from './event-context.js';
@@ -31,9 +31,28 @@ type Fn = (this: any, ...args: any[]) => any;
 /** Longest message id or correlation id recorded (AMQP short strings are at most 255 bytes anyway). */
 const MAX_ID_BYTES = 256;
 
-/** Unsettled deliveries per channel, by delivery tag (acks with `allUpTo` settle a range). */
+/**
+ * Unsettled deliveries per channel, by delivery tag (acks with `allUpTo` settle a range). Bounded by
+ * what the broker lets a channel hold unacked (its prefetch), and emptied when the channel closes.
+ */
 const pendingByChannel = new WeakMap<object, Map<number, Delivery>>();
 const prefetchByChannel = new WeakMap<object, number>();
+/**
+ * Quorum queues this process declared (`assertQueue` with `x-queue-type: quorum`): their x-delivery-count
+ * is the broker's. Queue names come from outside, so at most 1,024 are remembered; past that the
+ * oldest is forgotten (its redeliveries then go without an attempt number).
+ */
+const quorumQueues = new Set<string>();
+const MAX_QUORUM_QUEUES = 1024;
+
+function rememberQueueType(queue: unknown, options: unknown): void {
+  if (typeof queue !== 'string' || queue === '' || options === null || typeof options !== 'object') return;
+  const args = (options as { arguments?: Record<string, unknown> }).arguments;
+  if (args?.['x-queue-type'] !== 'quorum') return;
+  if (quorumQueues.size >= MAX_QUORUM_QUEUES && !quorumQueues.has(queue)) quorumQueues.delete(quorumQueues.values().next().value!);
+  quorumQueues.add(queue);
+}
+
 /** Set while ConfirmChannel.publish runs, so the Channel.publish it calls through `super` adds no second span. */
 let inConfirmPublish = 0;
 
@@ -307,18 +326,27 @@ function deliveryAttributes(queue: string, msg: AmqpMessage, operationType: stri
     [semconv.ATTR_MESSAGING_DESTINATION_NAME]: queue,
     [semconv.ATTR_MESSAGING_OPERATION_TYPE]: operationType,
     [semconv.ATTR_MESSAGING_OPERATION_NAME]: operationName,
-    [semconv.ATTR_MESSAGING_RABBITMQ_DESTINATION_ROUTING_KEY]: fields.routingKey ?? '',
+    // What the publisher chose (routing key, ids) is read as outside input: control characters removed, capped.
+    [semconv.ATTR_MESSAGING_RABBITMQ_DESTINATION_ROUTING_KEY]: sanitizeInboundValue(fields.routingKey, MAX_ID_BYTES) ?? '',
     [semconv.ATTR_MESSAGING_RABBITMQ_MESSAGE_DELIVERY_TAG]: fields.deliveryTag,
     [semconv.ATTR_AGENTRACE_CONSUMER_IN_FLIGHT]: source.inFlight,
   };
   if (source.concurrency !== undefined) attributes[semconv.ATTR_AGENTRACE_CONSUMER_CONCURRENCY] = source.concurrency;
   if (fields.redelivered) attributes[semconv.ATTR_AGENTRACE_MESSAGING_REDELIVERED] = true;
-  if (props.messageId !== undefined) attributes[semconv.ATTR_MESSAGING_MESSAGE_ID] = String(props.messageId);
-  if (props.correlationId !== undefined) attributes[semconv.ATTR_MESSAGING_MESSAGE_CONVERSATION_ID] = String(props.correlationId);
-  // Quorum queues count deliveries in x-delivery-count; classic queues only say "redelivered".
-  const count = props.headers?.['x-delivery-count'];
-  if (typeof count === 'number') attributes[semconv.ATTR_AGENTRACE_MESSAGING_ATTEMPT] = count + 1;
-  else if (!fields.redelivered) attributes[semconv.ATTR_AGENTRACE_MESSAGING_ATTEMPT] = 1;
+  const messageId = props.messageId === undefined ? undefined : sanitizeInboundValue(String(props.messageId), MAX_ID_BYTES);
+  const conversationId = props.correlationId === undefined ? undefined : sanitizeInboundValue(String(props.correlationId), MAX_ID_BYTES);
+  if (messageId !== undefined) attributes[semconv.ATTR_MESSAGING_MESSAGE_ID] = messageId;
+  if (conversationId !== undefined) attributes[semconv.ATTR_MESSAGING_MESSAGE_CONVERSATION_ID] = conversationId;
+  // The attempt comes from what the broker maintains, never from a header a publisher could set: a
+  // first delivery (the broker's `redelivered` flag is off) is attempt 1; a redelivery from a quorum
+  // queue this process declared carries the broker's x-delivery-count; a redelivery from any other
+  // queue (a classic queue, where x-delivery-count is just a header anyone can publish) has no
+  // attempt number, only `agentrace.messaging.redelivered`.
+  if (!fields.redelivered) attributes[semconv.ATTR_AGENTRACE_MESSAGING_ATTEMPT] = 1;
+  else if (quorumQueues.has(queue)) {
+    const count = props.headers?.['x-delivery-count'];
+    if (typeof count === 'number' && Number.isSafeInteger(count) && count >= 0) attributes[semconv.ATTR_AGENTRACE_MESSAGING_ATTEMPT] = count + 1;
+  }
   return attributes;
 }
 
@@ -394,6 +422,11 @@ function wrapGet(original: Fn, source: StateSource): Fn {
 
 function wrapQueueReply(original: Fn): Fn {
   return function queueReply(this: unknown, ...args: unknown[]) {
+    try {
+      rememberQueueType(args[0], args[1]);
+    } catch {
+      // a hostile options object: the queue's type stays unknown
+    }
     const result = original.apply(this, args);
     if (!isThenable(result)) return result;
     return result.then((ok) => {
@@ -463,7 +496,8 @@ function channelEventContext(_channel: unknown, event: unknown, message: unknown
   const outside = outsideRuns(active);
   if (event !== 'return') return outside;
   const headers = (message as Partial<AmqpMessage> | null | undefined)?.properties?.headers;
-  return headers !== null && typeof headers === 'object' ? propagation.extract(outside, headers) : outside;
+  // A returned message is one this process published: its run is trusted as the app's own.
+  return headers !== null && typeof headers === 'object' ? acceptInboundContext(propagation.extract(outside, headers, inboundHeaderGetter), 'carrier') : outside;
 }
 
 function wrapChannelEmit(original: Fn): Fn {

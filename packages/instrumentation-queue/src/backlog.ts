@@ -38,6 +38,13 @@ export interface BacklogSource {
   concurrency?: number;
 }
 
+/**
+ * Queues whose backlog is remembered (sampled, reported as gauges). Queue names come from outside the
+ * process (RPC reply queues, per-job or per-tenant queues, a caller's `replyTo`), so the map is bounded:
+ * at most 1,024 queues; past that the least recently used one is forgotten (whoever still holds its
+ * source keeps counting on it, it is just no longer sampled).
+ */
+export const MAX_BACKLOG_SOURCES = 1024;
 const sources = new Map<string, BacklogSource>();
 
 /** The source for a queue, created on first use. */
@@ -46,9 +53,19 @@ export function backlogSource(system: string, destination: string): BacklogSourc
   let source = sources.get(key);
   if (!source) {
     source = { system, destination, inFlight: 0 };
+    if (sources.size >= MAX_BACKLOG_SOURCES) sources.delete(sources.keys().next().value!);
+    sources.set(key, source);
+  } else if (sources.size > MAX_BACKLOG_SOURCES / 2) {
+    // Kept in use order only once the map fills up: no map writes per message for the usual few queues.
+    sources.delete(key);
     sources.set(key, source);
   }
   return source;
+}
+
+/** How many queues are remembered now (at most `MAX_BACKLOG_SOURCES`). */
+export function backlogSourceCount(): number {
+  return sources.size;
 }
 
 /** Puts the last known counts of the queue's backlog on `span` (no broker round trip). */

@@ -2,7 +2,7 @@
 // the job's own `opts.telemetry.metadata` field (stored by BullMQ as `tm`, kept across retries and
 // repetitions) as JSON of a W3C carrier; a process span is one attempt of the Worker's processor.
 import { type Attributes, type Context, type Span, type TracerProvider, context, createContextKey, trace } from '@opentelemetry/api';
-import { capString } from '@agentrace/core';
+import { capString, sanitizeInboundValue } from '@agentrace/core';
 import { type BacklogSource, backlogSource } from './backlog.js';
 import { reporter } from './diagnostics.js';
 import { outsideRuns, wrapEmit } from './event-context.js';
@@ -451,12 +451,13 @@ function wrapProcessJob(original: Fn, source: StateSource<BullMQState>): Fn {
       [semconv.ATTR_MESSAGING_DESTINATION_NAME]: info.name,
       [semconv.ATTR_MESSAGING_OPERATION_TYPE]: semconv.MESSAGING_OPERATION_TYPE_VALUE_PROCESS,
       [semconv.ATTR_MESSAGING_OPERATION_NAME]: 'process',
-      [semconv.ATTR_BULLMQ_JOB_NAME]: job.name,
+      // The producer chose the name: read as outside input (control characters removed, capped).
+      [semconv.ATTR_BULLMQ_JOB_NAME]: typeof job.name === 'string' ? sanitizeInboundValue(job.name, MAX_JOB_NAME_BYTES) : undefined,
       [semconv.ATTR_AGENTRACE_MESSAGING_ATTEMPT]: attempt,
       [semconv.ATTR_AGENTRACE_CONSUMER_IN_FLIGHT]: backlog.inFlight,
     };
     if (backlog.concurrency !== undefined) attributes[semconv.ATTR_AGENTRACE_CONSUMER_CONCURRENCY] = backlog.concurrency;
-    if (job.id !== undefined) attributes[semconv.ATTR_MESSAGING_MESSAGE_ID] = String(job.id);
+    if (job.id !== undefined) attributes[semconv.ATTR_MESSAGING_MESSAGE_ID] = sanitizeInboundValue(String(job.id), MAX_JOB_NAME_BYTES) ?? '';
     if (job.stalledCounter) attributes[semconv.ATTR_AGENTRACE_MESSAGING_REDELIVERED] = true;
     if (repeat) attributes[semconv.ATTR_AGENTRACE_MESSAGING_REPEAT] = true;
     if (attempt === 1 && typeof job.timestamp === 'number') {

@@ -14,7 +14,7 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
-import { isThenable, recordFailure } from '@agentrace/core';
+import { acceptInboundContext, callerAttributes, inboundHeaderGetter, isThenable, recordFailure } from '@agentrace/core';
 import { type BacklogSource, recordBacklog } from './backlog.js';
 import { reporter } from './diagnostics.js';
 import type { ClientState, Delivery } from './internal-types.js';
@@ -161,9 +161,21 @@ export function endFailed(span: Span, error: unknown): void {
 // ---------------------------------------------------------------------------------------------------
 // Consumer
 
-/** The context a message carries (W3C trace context and baggage), over an empty one; ROOT when it carries none. */
+/**
+ * The context a message carries (W3C trace context and baggage), over an empty one; ROOT when it
+ * carries none. Header values of any type are read as the propagators expect them (a Buffer, a
+ * number, a nested table, `Traceparent` in another case: `inboundHeaderGetter` of core), baggage only
+ * where it follows the W3C grammar, and its identity values are taken as far as messages are trusted
+ * (`setInboundBaggageTrust` of core; by default the correlation id only), the rest recorded as claims.
+ */
 export function extractContext(carrier: unknown): Context {
-  return carrier !== null && typeof carrier === 'object' ? propagation.extract(ROOT_CONTEXT, carrier) : ROOT_CONTEXT;
+  if (carrier === null || typeof carrier !== 'object') return ROOT_CONTEXT;
+  try {
+    return acceptInboundContext(propagation.extract(ROOT_CONTEXT, carrier, inboundHeaderGetter), 'message');
+  } catch (error) {
+    reporter.warnOnce('extract', 'could not read the trace context of a message; it starts a new trace', error);
+    return ROOT_CONTEXT;
+  }
 }
 
 /**
@@ -197,6 +209,9 @@ export function startDelivery(
     span = tracer.startSpan(name, { kind: SpanKind.CONSUMER, attributes, links: producer ? [{ context: producer }] : undefined, root: true }, base);
   }
   if (source?.latest) recordBacklog(span, source);
+  // Identity values the producer sent but is not trusted with, under `agentrace.caller.*`.
+  const claims = callerAttributes(parent);
+  if (claims !== undefined) span.setAttributes(claims);
   if (state.consumerHook) runHook('consumerHook', state.consumerHook, span, { system: state.system, destination, message });
   return { span, ctx: trace.setSpan(base, span), source, message, handlerDone: false, settled, ended: false };
 }

@@ -219,6 +219,38 @@ describe('amqplib', () => {
     await pub.close();
   });
 
+  it('never takes the attempt from a header a publisher set on a classic queue', async () => {
+    const queue = uniqueName('agentrace-forged-count');
+    const pub = await producer.createChannel();
+    const sub = await inWorkerBoot(() => consumer.createChannel());
+    await sub.assertQueue(queue, { durable: false });
+    try {
+      let deliveries = 0;
+      await inWorkerBoot(() =>
+        sub.consume(queue, (msg) => {
+          if (!msg) return;
+          deliveries++;
+          if (deliveries < 2) sub.nack(msg, false, true);
+          else sub.ack(msg);
+        }),
+      );
+      await inRun('run-forged', async () => {
+        pub.sendToQueue(queue, Buffer.from('f'), { headers: { 'x-delivery-count': 7 } });
+      });
+      await waitFor('two deliveries', () => spansNamed(`process ${queue}`).length === 2);
+      const spans = spansNamed(`process ${queue}`);
+      const first = spans.find((s) => s.attributes['agentrace.messaging.redelivered'] === undefined)!;
+      const second = spans.find((s) => s.attributes['agentrace.messaging.redelivered'] === true)!;
+      // The first delivery is attempt 1 (the broker's redelivered flag is off), whatever the header says;
+      // the redelivery from a classic queue has no attempt number rather than the publisher's 8.
+      expect(first.attributes['agentrace.messaging.attempt']).toBe(1);
+      expect(second.attributes['agentrace.messaging.attempt']).toBeUndefined();
+    } finally {
+      await sub.deleteQueue(queue);
+      await pub.close();
+    }
+  });
+
   it('numbers attempts from x-delivery-count on a quorum queue', async () => {
     const queue = uniqueName('agentrace-quorum');
     const pub = await producer.createChannel();

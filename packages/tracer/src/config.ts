@@ -4,6 +4,7 @@ import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { dirname, join as joinPath, resolve } from 'node:path';
 import { VERSION } from './version.js';
 import type { Attributes } from '@opentelemetry/api';
+import type { InboundBaggageTrust } from '@agentrace/core';
 import type {
   BatchOptions,
   Compression,
@@ -577,6 +578,14 @@ export function resolveConfig(options: TracerOptions = {}, env: Env = process.en
     http: resolveToggle(problems, 'http', options.http),
     queues: resolveToggle(problems, 'queues', options.queues),
     instrumentations: resolveInstrumentations(options, problems),
+    redact: resolveToggle(problems, 'redact', options.redact),
+    trustInboundBaggage: settle<boolean | InboundBaggageTrust | undefined>(
+      problems,
+      { option: 'trustInboundBaggage', accepted: 'true, false or { callers, messages }', parse: (v) => (typeof v === 'boolean' || isPlainObject(v) ? (v as boolean | InboundBaggageTrust) : undefined) },
+      [{ value: options.trustInboundBaggage }],
+      undefined,
+      () => 'the defaults',
+    ),
     strict,
     problems: problems.list,
   };

@@ -15,6 +15,7 @@ const MAX_PRINTED_TRACES = 200;
  * (client span, then the server span with a remote parent) prints as one tree.
  */
 export class ConsoleTraceProcessor implements SpanProcessor {
+  /** Ended spans per trace id (ids can come from remote parents): at most 1,000 traces of 5,000 spans. */
   private readonly pending = new Map<string, ReadableSpan[]>();
   /** Spans started and not yet ended, per trace. */
   private readonly open = new Map<string, number>();

@@ -41,6 +41,7 @@ function format(message: string, args: unknown[]): string {
  * spans" are one problem.
  */
 export class RateLimitedLogger implements DiagLogger {
+  /** Messages can quote outside input: bounded at 1,001 distinct problems, the oldest forgotten first. */
   private readonly seen = new Map<string, { last: number; suppressed: number }>();
 
   constructor(

@@ -5,6 +5,7 @@ export { ConsoleTraceProcessor } from './console-trace-processor.js';
 export { OtlpHttpExporter, OtlpHttpError, type OtlpHttpExporterOptions } from './otlp-http-exporter.js';
 export { PreciseTimeSpanProcessor, RunAttributesSpanProcessor } from '@agentrace/core';
 export { installGlobals } from './globals.js';
+export { RedactionSpanProcessor, type RedactionOptions } from './redaction-processor.js';
 export type {
   BatchOptions,
   Compression,

@@ -27,7 +27,8 @@ import { registerEsmHooks } from './esm-hooks.js';
 import { alignApiCopies } from './api-copies.js';
 import { details, reporter } from './report.js';
 import { ReportingExporter, reportedErrors } from './reporting-exporter.js';
-import { PreciseTimeSpanProcessor, RunAttributesSpanProcessor } from '@agentrace/core';
+import { PreciseTimeSpanProcessor, RunAttributesSpanProcessor, setInboundBaggageTrust } from '@agentrace/core';
+import { RedactionSpanProcessor } from './redaction-processor.js';
 import { postSpansSync } from './sync-export.js';
 import type { ExportStats, ResolvedConfig, TracerHandle, TracerOptions } from './types.js';
 
@@ -65,8 +66,13 @@ function readTlsFiles(files: ResolvedConfig['tlsFiles']): { ca?: Buffer; cert?: 
 }
 
 function buildProcessors(config: ResolvedConfig): { all: SpanProcessor[]; batches: AccountingBatchProcessor[] } {
-  // Precise times first: every later processor sees the span's final start time.
-  const all: SpanProcessor[] = [new PreciseTimeSpanProcessor(), new RunAttributesSpanProcessor()];
+  // Precise times first: every later processor sees the span's final start time. Redaction before
+  // every exporting processor: they all see the masked span.
+  const all: SpanProcessor[] = [
+    new PreciseTimeSpanProcessor(),
+    new RunAttributesSpanProcessor(),
+    ...(config.redact ? [new RedactionSpanProcessor(config.redact)] : []),
+  ];
   const batches: AccountingBatchProcessor[] = [];
   for (const choice of config.exporters) {
     if (choice === 'otlp') {
@@ -204,6 +210,7 @@ export function init(options: TracerOptions = {}): TracerHandle {
       ...config.resourceAttributes,
     }),
   );
+  setInboundBaggageTrust(config.trustInboundBaggage);
   const processors = buildProcessors(config);
   const provider = withoutEnv(SAMPLER_ENV, () => new NodeTracerProvider({ resource, sampler: buildSampler(config), spanProcessors: processors.all }));
   const uninstallGlobals = installGlobals(provider);
@@ -259,6 +266,7 @@ export function init(options: TracerOptions = {}): TracerHandle {
           }
         }
         uninstallGlobals();
+        setInboundBaggageTrust(undefined);
         if (current === handle) current = undefined;
       })();
       return stopped;

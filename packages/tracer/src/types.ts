@@ -3,6 +3,8 @@ import type { Attributes, TracerProvider } from '@opentelemetry/api';
 import type { AgentraceHttpInstrumentationConfig } from '@agentrace/instrumentation-http';
 import type { QueueInstrumentationConfig } from '@agentrace/instrumentation-queue';
 import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { InboundBaggageTrust } from '@agentrace/core';
+import type { RedactionOptions } from './redaction-processor.js';
 
 /** Built-in exporter names, as in `OTEL_TRACES_EXPORTER`. */
 export type ExporterName = 'otlp' | 'console' | 'none';
@@ -160,6 +162,19 @@ export interface TracerOptions {
    */
   instrumentations?: Instrumentation[];
   /**
+   * The redaction step every span goes through before export, whoever set its attributes (your code,
+   * agentrace, other instrumentations): `false` to turn it off, or rules (`RedactionOptions`: the
+   * `RedactOptions` of `@agentrace/core` plus `urls`). Default: on, with the built-in rules and URL secrets.
+   */
+  redact?: boolean | RedactionOptions;
+  /**
+   * Which remote sources may set the run's identity (correlation id, `user.id`, `tenant.id`,
+   * `session.id`, ...) through incoming baggage: `true` all, or per source (`InboundBaggageTrust` of
+   * `@agentrace/core`). Default: HTTP callers none, messages the correlation id only; what is not
+   * trusted is recorded as `agentrace.caller.<key>` on the span that received it.
+   */
+  trustInboundBaggage?: boolean | InboundBaggageTrust;
+  /**
    * Make `init` throw an `AgentraceConfigError` listing every invalid option or environment value,
    * instead of reporting each once and using its default. Default: `AGENTRACE_STRICT_CONFIG` is
    * `true`, else false.
@@ -213,6 +228,10 @@ export interface ResolvedConfig {
   queues: false | QueueInstrumentationConfig;
   /** The user's instrumentations, or undefined for agentrace's own. */
   instrumentations: Instrumentation[] | undefined;
+  /** The redaction rules every span goes through, or false. */
+  redact: false | RedactionOptions;
+  /** Incoming baggage trust, as given (undefined: the defaults). */
+  trustInboundBaggage: boolean | InboundBaggageTrust | undefined;
   strict: boolean;
   /** Each invalid value given, with what was used instead (reported once by `init`); empty when all were valid. */
   problems: readonly string[];
