@@ -24,7 +24,9 @@ const IORedis = require('ioredis') as typeof import('ioredis').default;
 
 const connection = await amqp.connect(process.env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672');
 const channel = await connection.createChannel();
+// One connection for every queue (100,000 of them): BullMQ takes an ioredis client, typed by its own copy of ioredis.
 const redis = new IORedis(process.env.REDIS_URL || 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+const bullConnection = redis as unknown as import('bullmq').ConnectionOptions;
 const bullPrefix = `agentrace-${prefix}`;
 
 /** Replies to `count` callers, each with a reply queue of its own (unrouted: nobody waits in this test). */
@@ -41,7 +43,7 @@ async function jobs(from: number, count: number): Promise<void> {
   for (let start = from; start < from + count; start += 100) {
     await Promise.all(
       Array.from({ length: Math.min(100, from + count - start) }, async (_, k) => {
-        const queue = new bullmq.Queue(`${prefix}-queue-${start + k}`, { connection: redis, prefix: bullPrefix });
+        const queue = new bullmq.Queue(`${prefix}-queue-${start + k}`, { connection: bullConnection, prefix: bullPrefix });
         await queue.add('job', { n: start + k }, { removeOnComplete: true });
         await queue.close();
       }),

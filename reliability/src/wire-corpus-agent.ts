@@ -18,7 +18,7 @@ const handle = init({
   serviceName: env.SERVICE_NAME!,
   endpoint: env.OTLP_ENDPOINT,
   batch: { scheduledDelayMillis: 100 },
-  logger: { error: record('error'), warn: record('warn'), info: () => {}, debug: () => {}, verbose: () => {} },
+  logger: { error: record('error'), warn: record('warn'), info: () => {}, debug: () => {} },
   logLevel: 'warn',
   queues: { bullmq: true, amqplib: true, backlog: false },
 });
