@@ -2,8 +2,9 @@ export { init } from './init.js';
 export { AgentraceConfigError, resolveConfig } from './config.js';
 export { AccountingBatchProcessor, type AccountingBatchOptions } from './batch-processor.js';
 export { ConsoleTraceProcessor } from './console-trace-processor.js';
+export { TailSamplingSpanProcessor, TAIL_SAMPLING_DEFAULTS } from './tail-sampling-processor.js';
 export { OtlpHttpExporter, OtlpHttpError, type OtlpHttpExporterOptions } from './otlp-http-exporter.js';
-export { RunAttributesSpanProcessor } from '@agentrace/core';
+export { RunAttributesSpanProcessor, keepRun } from '@agentrace/core';
 export { installGlobals } from './globals.js';
 export type {
   BatchOptions,
@@ -17,6 +18,9 @@ export type {
   LogLevel,
   ResolvedConfig,
   SamplerName,
+  TailKeepReason,
+  TailSamplingOptions,
+  TailSamplingStats,
   TracerHandle,
   TracerOptions,
 } from './types.js';

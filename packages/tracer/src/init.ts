@@ -27,6 +27,7 @@ import { details, reporter } from './report.js';
 import { ReportingExporter, reportedErrors } from './reporting-exporter.js';
 import { RunAttributesSpanProcessor } from '@agentrace/core';
 import { postSpansSync } from './sync-export.js';
+import { TailSamplingSpanProcessor } from './tail-sampling-processor.js';
 import type { ExportStats, ResolvedConfig, TracerHandle, TracerOptions } from './types.js';
 
 let current: TracerHandle | undefined;
@@ -202,7 +203,11 @@ export function init(options: TracerOptions = {}): TracerHandle {
     }),
   );
   const processors = buildProcessors(config);
-  const provider = withoutEnv(SAMPLER_ENV, () => new NodeTracerProvider({ resource, sampler: buildSampler(config), spanProcessors: processors.all }));
+  // Tail sampling holds each run's spans in front of the export processors; run attributes are set before it.
+  const isRunAttributes = (p: SpanProcessor): boolean => p instanceof RunAttributesSpanProcessor;
+  const tail = config.tailSampling ? new TailSamplingSpanProcessor(processors.all.filter((p) => !isRunAttributes(p)), config.tailSampling) : undefined;
+  const spanProcessors = tail ? [...processors.all.filter(isRunAttributes), tail] : processors.all;
+  const provider = withoutEnv(SAMPLER_ENV, () => new NodeTracerProvider({ resource, sampler: buildSampler(config), spanProcessors }));
   const uninstallGlobals = installGlobals(provider);
   const disablers: (() => void)[] = [];
   // The export URL is ignored too, for exporters that do not suppress tracing while they export.
@@ -257,7 +262,7 @@ export function init(options: TracerOptions = {}): TracerHandle {
       })();
       return stopped;
     },
-    stats: () => sumStats(processors.batches),
+    stats: () => (tail ? { ...sumStats(processors.batches), tailSampling: tail.stats() } : sumStats(processors.batches)),
     async waitForCapacity() {
       await Promise.all(processors.batches.map((b) => b.waitForCapacity()));
     },
@@ -268,6 +273,8 @@ export function init(options: TracerOptions = {}): TracerHandle {
         flush: () => handle.forceFlush(),
         shutdown: () => handle.shutdown(),
         exitNow: (remaining) => {
+          // Runs still held are decided first, so the crash's own run reaches the synchronous export.
+          tail?.decideAll();
           for (const b of processors.batches) b.exitNow(remaining);
         },
       },
