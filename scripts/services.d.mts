@@ -3,3 +3,7 @@ export declare const serviceNames: string[];
 export declare function up(names?: string[]): Promise<string[]>;
 export declare function down(names?: string[]): Promise<void>;
 export declare function status(): Promise<Record<string, boolean>>;
+export declare function jaegerLaunch(
+  overlays?: string,
+  dataDir?: string,
+): { args: string[]; env: Record<string, string>; dataDir: string };

@@ -30,6 +30,8 @@ const FAILED = 1;
 const STALE_WRITE = 2;
 const RETRY = 4;
 const FLAGGED = 8;
+/** A local root ended with ERROR: the run itself failed, not only a step it recovered from. */
+const RUN_FAILED = 16;
 
 const UNDECIDED = 0;
 const KEEP = 1;
@@ -136,7 +138,8 @@ function zeroStats(): TailSamplingStats {
 /**
  * Run-level tail sampling, in process: holds the spans of each run (the spans of one trace in this
  * process) until its local root ends, then passes the whole run on to the export processors, or
- * drops it. A run is kept when it failed (a span with ERROR status), was slow (a root that took
+ * drops it. A run is kept when it failed (any span with ERROR status; counted as `retry` or
+ * `staleWrite` when only a step failed and the run recovered through one), was slow (a root that took
  * `slowRunMillis` or more), hit a stale write (`state.stale_write`) or a retry (a `retry` event, a
  * retry attempt or a redelivery after the first), was flagged by `keepRun()` or the
  * `agentrace.sampling.keep` attribute; otherwise with probability `ratio`, by trace id. Spans that end
@@ -307,6 +310,7 @@ export class TailSamplingSpanProcessor implements SpanProcessor {
     run.ended.push(span);
     run.evidence |= evidenceOf(span);
     if (this.roots.has(span)) {
+      if (span.status.code === SpanStatusCode.ERROR) run.evidence |= RUN_FAILED;
       run.rootMillis = Math.max(run.rootMillis, hrMillis(span.duration));
       if (--run.openRoots <= 0) this.decide(run, undefined);
     }
@@ -318,11 +322,13 @@ export class TailSamplingSpanProcessor implements SpanProcessor {
 
   private reason(run: Run, early: EarlyCause | undefined): TailKeepReason | undefined {
     const e = run.evidence;
-    if (e & FAILED) return 'failed';
+    if (e & RUN_FAILED) return 'failed';
     if (early === undefined && run.rootMillis >= this.options.slowRunMillis) return 'slow';
     if (early !== undefined && Date.now() - run.since >= this.options.slowRunMillis) return 'slow';
     if (e & STALE_WRITE) return 'staleWrite';
     if (e & RETRY) return 'retry';
+    // A step failed and the run went on (a fallback, a caught error): kept as failed too.
+    if (e & FAILED) return 'failed';
     if (e & FLAGGED || run.lifetimes?.some((l) => l.keep === true)) return 'flagged';
     if (traceIdFraction(run.traceId) < this.options.ratio) return 'sampled';
     return early === 'shutdown' ? 'unfinished' : undefined;
