@@ -33,22 +33,19 @@ const FLAGGED = 8;
 /** A local root ended with ERROR: the run itself failed, not only a step it recovered from. */
 const RUN_FAILED = 16;
 
-const UNDECIDED = 0;
-const KEEP = 1;
-const DROP = 2;
-
 type EarlyCause = 'runBudget' | 'heldBudget' | 'age' | 'shutdown';
 
-/** The spans of one trace in this process while its decision is pending, then the decision itself. */
+/** The spans of one trace in this process while its decision is pending. */
 interface Run {
   readonly traceId: string;
-  decision: typeof UNDECIDED | typeof KEEP | typeof DROP;
   /** Spans started while held, in start order, with the context each started in (for the deferred `onStart`). */
   started: Span[];
   contexts: Context[];
   /** Spans ended while held. */
   ended: ReadableSpan[];
-  /** Local roots (no parent, or a parent in another process) not ended yet: the run ends when none is left. */
+  /** Local roots (no parent, a parent in another process, or one this sampler never saw), started while held. */
+  roots: Span[];
+  /** Of those, the ones not ended yet: the run ends when none is left. */
   openRoots: number;
   /** Longest local root, in ms. */
   rootMillis: number;
@@ -56,14 +53,6 @@ interface Run {
   /** The run lifetimes of `@agentrace/core` seen in this trace: `keepRun()` marks them. */
   lifetimes: RunLifetime[] | undefined;
   readonly since: number;
-}
-
-/** Shared stand-ins for runs whose spans were released, met again through the remembered decisions. */
-const KEPT_EARLIER: Run = frozenRun(KEEP);
-const DROPPED_EARLIER: Run = frozenRun(DROP);
-
-function frozenRun(decision: typeof KEEP | typeof DROP): Run {
-  return { traceId: '', decision, started: [], contexts: [], ended: [], openRoots: 0, rootMillis: 0, evidence: 0, lifetimes: undefined, since: 0 };
 }
 
 const EMPTY: never[] = [];
@@ -156,9 +145,11 @@ export class TailSamplingSpanProcessor implements SpanProcessor {
   /** Undecided runs by trace id, oldest first. */
   private readonly held = new Map<string, Run>();
   private heldSpans = 0;
-  private readonly runOf = new WeakMap<Span | ReadableSpan, Run>();
-  private readonly roots = new WeakSet<Span | ReadableSpan>();
-  /** Decisions of released runs, by trace id, oldest first (bounded). */
+  /**
+   * Decisions of released runs, by trace id, oldest first (bounded): spans of the trace that end or start
+   * later follow them. Keyed by trace id rather than by span object: a WeakMap entry per span costs the
+   * garbage collector more than the sampler's whole work.
+   */
   private readonly decisions = new Map<string, boolean>();
   private readonly counts = zeroStats();
   private stopped: Promise<void> | undefined;
@@ -177,7 +168,7 @@ export class TailSamplingSpanProcessor implements SpanProcessor {
   }
 
   onEnding(span: Span): void {
-    if (this.runOf.get(span)?.decision !== KEEP) return;
+    if (this.decisions.get(span.spanContext().traceId) !== true) return;
     for (const p of this.downstream) p.onEnding?.(span);
   }
 
@@ -224,40 +215,32 @@ export class TailSamplingSpanProcessor implements SpanProcessor {
   }
 
   private start(span: Span, parentContext: Context): void {
-    let run: Run | undefined;
-    const parentIds = span.parentSpanContext;
-    const localParent = parentIds !== undefined && parentIds.isRemote !== true;
-    if (localParent) {
-      const parent = trace.getSpan(parentContext);
-      if (parent !== undefined) run = this.runOf.get(parent as unknown as Span);
-    }
-    let root = false;
+    const traceId = span.spanContext().traceId;
+    let run = this.held.get(traceId);
     if (run === undefined) {
-      // A local root (no parent, a remote one), or a span whose parent this sampler never saw.
-      const traceId = span.spanContext().traceId;
-      run = this.held.get(traceId);
-      if (run === undefined) {
-        const earlier = this.decisions.get(traceId);
-        if (earlier !== undefined) run = earlier ? KEPT_EARLIER : DROPPED_EARLIER;
-        else run = this.open(traceId);
+      const earlier = this.decisions.get(traceId);
+      if (earlier === true) {
+        for (const p of this.downstream) p.onStart(span, parentContext);
+        return;
       }
-      root = run.decision === UNDECIDED;
+      if (earlier === false) return;
+      run = this.open(traceId);
     }
-    this.runOf.set(span, run);
-    if (run.decision === KEEP) {
-      for (const p of this.downstream) p.onStart(span, parentContext);
-      return;
-    }
-    if (run.decision === DROP) return;
+    // A local root: no parent, a parent in another process, or the first span of the trace seen here.
+    const parent = span.parentSpanContext;
+    const root = parent === undefined || parent.isRemote === true || run.started.length === 0;
     if (root) {
+      run.roots.push(span);
       run.openRoots++;
-      this.roots.add(span);
     }
     run.started.push(span);
     run.contexts.push(parentContext);
     this.heldSpans++;
-    const lifetime = scopeOf(parentContext)?.run;
-    if (lifetime !== undefined && (run.lifetimes === undefined || !run.lifetimes.includes(lifetime))) (run.lifetimes ??= []).push(lifetime);
+    // keepRun() marks the run's lifetime; it is in the context of the run's first span (or of a second root).
+    if (root || run.lifetimes === undefined) {
+      const lifetime = scopeOf(parentContext)?.run;
+      if (lifetime !== undefined && (run.lifetimes === undefined || !run.lifetimes.includes(lifetime))) (run.lifetimes ??= []).push(lifetime);
+    }
     if (run.started.length >= this.options.maxSpansPerRun) {
       this.decide(run, 'runBudget');
     } else {
@@ -277,10 +260,10 @@ export class TailSamplingSpanProcessor implements SpanProcessor {
     }
     const run: Run = {
       traceId,
-      decision: UNDECIDED,
       started: [],
       contexts: [],
       ended: [],
+      roots: [],
       openRoots: 0,
       rootMillis: 0,
       evidence: 0,
@@ -292,24 +275,22 @@ export class TailSamplingSpanProcessor implements SpanProcessor {
   }
 
   private end(span: ReadableSpan): void {
-    const run = this.runOf.get(span);
+    const traceId = span.spanContext().traceId;
+    const run = this.held.get(traceId);
     if (run === undefined) {
-      // Started before this sampler was in place (or its start failed): nothing to decide it by.
+      const decision = this.decisions.get(traceId);
+      if (decision === false) {
+        this.counts.spans.dropped++;
+        return;
+      }
+      // Kept (or, past the remembered decisions, unknown: exported rather than lost).
+      if (decision === true) this.counts.spans.kept++;
       this.forwardEnd(span);
-      return;
-    }
-    if (run.decision === KEEP) {
-      this.counts.spans.kept++;
-      this.forwardEnd(span);
-      return;
-    }
-    if (run.decision === DROP) {
-      this.counts.spans.dropped++;
       return;
     }
     run.ended.push(span);
     run.evidence |= evidenceOf(span);
-    if (this.roots.has(span)) {
+    if (run.roots.includes(span as Span)) {
       if (span.status.code === SpanStatusCode.ERROR) run.evidence |= RUN_FAILED;
       run.rootMillis = Math.max(run.rootMillis, hrMillis(span.duration));
       if (--run.openRoots <= 0) this.decide(run, undefined);
@@ -337,7 +318,6 @@ export class TailSamplingSpanProcessor implements SpanProcessor {
   private decide(run: Run, early: EarlyCause | undefined): void {
     const reason = this.reason(run, early);
     const keep = reason !== undefined;
-    run.decision = keep ? KEEP : DROP;
     this.held.delete(run.traceId);
     this.heldSpans -= run.started.length;
     this.remember(run.traceId, keep);
@@ -355,7 +335,7 @@ export class TailSamplingSpanProcessor implements SpanProcessor {
       this.reportEarly(run, early, keep ? `kept (${reason})` : 'dropped');
     }
     const { started, contexts, ended } = run;
-    run.started = run.contexts = run.ended = EMPTY;
+    run.started = run.contexts = run.ended = run.roots = EMPTY;
     if (!keep) {
       c.spans.dropped += ended.length;
       return;
