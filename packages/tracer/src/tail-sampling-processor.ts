@@ -153,6 +153,8 @@ export class TailSamplingSpanProcessor implements SpanProcessor {
   private readonly decisions = new Map<string, boolean>();
   private readonly counts = zeroStats();
   private stopped: Promise<void> | undefined;
+  /** After shutdown nothing is held: spans pass straight to the export processors, which count them as they do. */
+  private closed = false;
 
   constructor(downstream: SpanProcessor | readonly SpanProcessor[], options: TailSamplingOptions = {}) {
     this.downstream = Array.isArray(downstream) ? [...(downstream as SpanProcessor[])] : [downstream as SpanProcessor];
@@ -208,6 +210,7 @@ export class TailSamplingSpanProcessor implements SpanProcessor {
 
   shutdown(): Promise<void> {
     this.stopped ??= (async () => {
+      this.closed = true;
       this.decideAll();
       await Promise.all(this.downstream.map((p) => p.shutdown()));
     })();
@@ -216,6 +219,10 @@ export class TailSamplingSpanProcessor implements SpanProcessor {
 
   private start(span: Span, parentContext: Context): void {
     const traceId = span.spanContext().traceId;
+    if (this.closed) {
+      for (const p of this.downstream) p.onStart(span, parentContext);
+      return;
+    }
     let run = this.held.get(traceId);
     if (run === undefined) {
       const earlier = this.decisions.get(traceId);
@@ -275,6 +282,10 @@ export class TailSamplingSpanProcessor implements SpanProcessor {
   }
 
   private end(span: ReadableSpan): void {
+    if (this.closed) {
+      this.forwardEnd(span);
+      return;
+    }
     const traceId = span.spanContext().traceId;
     const run = this.held.get(traceId);
     if (run === undefined) {
