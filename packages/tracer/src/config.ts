@@ -15,7 +15,7 @@ import type {
   TailSamplingOptions,
   TracerOptions,
 } from './types.js';
-import { TAIL_SAMPLING_DEFAULTS } from './tail-sampling-processor.js';
+import { acceptedTailValue, parseTailValue, TAIL_SAMPLING_DEFAULTS, TAIL_SAMPLING_LIMITS } from './tail-sampling-processor.js';
 
 export const DEFAULT_ENDPOINT = 'http://localhost:4318/v1/traces';
 const DEFAULT_SERVICE_NAME = 'unknown_service:node';
@@ -399,14 +399,6 @@ function resolveSampler(options: TracerOptions, env: Env, problems: Problems): {
   return { sampler, arg };
 }
 
-const TAIL_LIMITS: Record<keyof TailSamplingOptions, { min: number; max: number; integer: boolean }> = {
-  ratio: { min: 0, max: 1, integer: false },
-  slowRunMillis: { min: 0, max: Number.MAX_SAFE_INTEGER, integer: false },
-  maxSpansPerRun: { min: 1, max: Number.MAX_SAFE_INTEGER, integer: true },
-  maxHeldSpans: { min: 1, max: Number.MAX_SAFE_INTEGER, integer: true },
-  maxHoldMillis: { min: 1, max: Number.MAX_SAFE_INTEGER, integer: false },
-};
-
 /**
  * Tail sampling: the `tailSampling` option (true, false or options), else on when
  * `OTEL_TRACES_SAMPLER=agentrace_tail`, whose `OTEL_TRACES_SAMPLER_ARG` is the ratio (`0.05`) or a
@@ -426,7 +418,7 @@ function resolveTailSampling(options: TracerOptions, env: Env, problems: Problem
     problems.add('tailSampling', undefined, given, 'true, false or an options object', inEnv ? `using OTEL_TRACES_SAMPLER=${TAIL_SAMPLER} instead` : 'tail sampling stays off');
   }
   if (!on) return false;
-  const keys = Object.keys(TAIL_LIMITS) as (keyof TailSamplingOptions)[];
+  const keys = Object.keys(TAIL_SAMPLING_LIMITS) as (keyof TailSamplingOptions)[];
   const fromEnvArg: Record<string, string> = {};
   const rawArg = inEnv ? envValue(env, 'OTEL_TRACES_SAMPLER_ARG') : undefined;
   if (rawArg !== undefined) {
@@ -445,18 +437,9 @@ function resolveTailSampling(options: TracerOptions, env: Env, problems: Problem
   }
   const out = { ...TAIL_SAMPLING_DEFAULTS };
   for (const key of keys) {
-    const { min, max, integer } = TAIL_LIMITS[key];
-    const accepted = `a ${integer ? 'whole ' : ''}number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}`;
     out[key] = settle(
       problems,
-      {
-        option: `tailSampling.${key}`,
-        accepted,
-        parse: (v) => {
-          const n = typeof v === 'string' ? Number(v) : v;
-          return typeof n === 'number' && n >= min && n <= max && (!integer || Number.isInteger(n)) ? n : undefined;
-        },
-      },
+      { option: `tailSampling.${key}`, accepted: acceptedTailValue(key), parse: (v) => parseTailValue(key, v) },
       [{ value: fromOptions[key] }, { value: fromEnvArg[key], source: 'OTEL_TRACES_SAMPLER_ARG' }],
       TAIL_SAMPLING_DEFAULTS[key],
     );

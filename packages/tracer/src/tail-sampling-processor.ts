@@ -22,6 +22,28 @@ export const TAIL_SAMPLING_DEFAULTS: Required<TailSamplingOptions> = {
   maxHoldMillis: 300_000,
 };
 
+/** The valid range of each option, shared with the configuration. */
+export const TAIL_SAMPLING_LIMITS: Record<keyof TailSamplingOptions, { min: number; max: number; integer: boolean }> = {
+  ratio: { min: 0, max: 1, integer: false },
+  slowRunMillis: { min: 0, max: Number.MAX_SAFE_INTEGER, integer: false },
+  maxSpansPerRun: { min: 1, max: Number.MAX_SAFE_INTEGER, integer: true },
+  maxHeldSpans: { min: 1, max: Number.MAX_SAFE_INTEGER, integer: true },
+  maxHoldMillis: { min: 1, max: Number.MAX_SAFE_INTEGER, integer: false },
+};
+
+/** What a message says is accepted for an option. */
+export function acceptedTailValue(key: keyof TailSamplingOptions): string {
+  const { min, max, integer } = TAIL_SAMPLING_LIMITS[key];
+  return `a ${integer ? 'whole ' : ''}number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}`;
+}
+
+/** The value if it is a valid number for the option (from the environment: its text), else undefined. */
+export function parseTailValue(key: keyof TailSamplingOptions, value: unknown): number | undefined {
+  const { min, max, integer } = TAIL_SAMPLING_LIMITS[key];
+  const n = typeof value === 'string' ? Number(value) : value;
+  return typeof n === 'number' && n >= min && n <= max && (!integer || Number.isInteger(n)) ? n : undefined;
+}
+
 /** Decisions remembered per trace id after a run's spans are released, for spans that start later. */
 const MAX_REMEMBERED_DECISIONS = 32_768;
 
@@ -89,25 +111,15 @@ function hrMillis(t: [number, number]): number {
   return t[0] * 1e3 + t[1] / 1e6;
 }
 
-function validNumber(value: unknown, min: number, max: number, integer: boolean): value is number {
-  return typeof value === 'number' && value >= min && value <= max && (!integer || Number.isInteger(value));
-}
-
 /** Options filled with defaults; an invalid one is reported and replaced (`init` has checked them already). */
 function settleOptions(options: TailSamplingOptions): Required<TailSamplingOptions> {
   const out = { ...TAIL_SAMPLING_DEFAULTS };
-  const checks: [keyof TailSamplingOptions, number, number, boolean][] = [
-    ['ratio', 0, 1, false],
-    ['slowRunMillis', 0, Number.MAX_SAFE_INTEGER, false],
-    ['maxSpansPerRun', 1, Number.MAX_SAFE_INTEGER, true],
-    ['maxHeldSpans', 1, Number.MAX_SAFE_INTEGER, true],
-    ['maxHoldMillis', 1, Number.MAX_SAFE_INTEGER, false],
-  ];
-  for (const [key, min, max, integer] of checks) {
+  for (const key of Object.keys(TAIL_SAMPLING_LIMITS) as (keyof TailSamplingOptions)[]) {
     const value: unknown = options[key];
     if (value === undefined) continue;
-    if (validNumber(value, min, max, integer)) out[key] = value;
-    else reporter.warn(`tailSampling.${key} is ${String(value)}; accepted: a ${integer ? 'whole ' : ''}number from ${min}${max < 2 ** 53 ? ` to ${max}` : ''}; using ${out[key]} instead`);
+    const valid = typeof value === 'number' ? parseTailValue(key, value) : undefined;
+    if (valid !== undefined) out[key] = valid;
+    else reporter.warn(`tailSampling.${key} is ${String(value)}; accepted: ${acceptedTailValue(key)}; using ${out[key]} instead`);
   }
   return out;
 }
