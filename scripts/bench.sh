@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark under bench/ (each compares agentrace with raw OpenTelemetry and its peers in
 # the same process run), then writes BENCHMARKS.md from their results in bench/results/.
-# Usage: bash scripts/bench.sh [decorators http queue]
+# Usage: bash scripts/bench.sh [decorators http queue export sampling]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh >/dev/null
@@ -10,7 +10,7 @@ started=$(node scripts/services.mjs up)
 trap '[ -z "$started" ] || node scripts/services.mjs down $started || true' EXIT
 
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(decorators http queue export)
+[ ${#names[@]} -gt 0 ] || names=(decorators http queue export sampling)
 for name in "${names[@]}"; do
   echo "== bench/$name.ts" >&2
   (cd bench && NODE_ENV=production pnpm exec tsx "$name.ts")

@@ -15,9 +15,15 @@
 // the jaeger-ui release assets matching the Jaeger version are used from the cache, fetched there
 // once where the machine is online (not under CI=true, nor with AGENTRACE_JAEGER_UI_FETCH=0).
 //
+// Jaeger's configuration is scripts/jaeger-config.yaml (in-memory storage, loopback ports). With
+// AGENTRACE_JAEGER_CONFIG, a comma-separated list of overlays is merged over it, each a name in
+// scripts/jaeger/ or a path: `badger` (traces on disk in AGENTRACE_JAEGER_DATA_DIR, default
+// .services/jaeger-data, surviving restarts), `tail-sampling` (keep failed, slow and flagged traces and
+// a share of the rest). Example: AGENTRACE_JAEGER_CONFIG=badger,tail-sampling node scripts/services.mjs up jaeger
+//
 // Logs are kept in .services/logs/ so a failing run can be read afterwards.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -108,6 +114,28 @@ function startDetached(name, cmd, args, env = {}) {
   const proc = spawn(cmd, args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env, ...env }, cwd: stateDir });
   proc.unref();
   return proc;
+}
+
+/** The overlays of AGENTRACE_JAEGER_CONFIG (names in scripts/jaeger/ or paths), as files. */
+function jaegerOverlays(list) {
+  return (list ?? '').split(',').map((s) => s.trim()).filter(Boolean).map((name) => {
+    const file = name.includes('/') || name.endsWith('.yaml') ? resolve(name) : join(repo, 'scripts', 'jaeger', `${name}.yaml`);
+    if (!existsSync(file)) {
+      const known = readdirSync(join(repo, 'scripts', 'jaeger')).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, ''));
+      throw new Error(`AGENTRACE_JAEGER_CONFIG names '${name}', which is neither a file nor one of scripts/jaeger/: ${known.join(', ')}`);
+    }
+    return file;
+  });
+}
+
+/**
+ * Jaeger's command-line arguments and environment: scripts/jaeger-config.yaml, then each overlay of
+ * `overlays` (default AGENTRACE_JAEGER_CONFIG) merged over it. Without overlays, exactly the default.
+ */
+export function jaegerLaunch(overlays = process.env.AGENTRACE_JAEGER_CONFIG, dataDir = process.env.AGENTRACE_JAEGER_DATA_DIR) {
+  const files = [join(repo, 'scripts', 'jaeger-config.yaml'), ...jaegerOverlays(overlays)];
+  const data = resolve(dataDir ?? join(stateDir, 'jaeger-data'));
+  return { args: files.flatMap((f) => ['--config', f]), env: { AGENTRACE_JAEGER_DATA_DIR: data }, dataDir: data };
 }
 
 function jaegerBinary() {
@@ -252,9 +280,16 @@ const services = {
     ready: async () => (await httpOk(`${endpoints.jaegerQuery}/api/services`)) && (await portOpen(4318)),
     async start() {
       const bin = jaegerBinary() ?? buildJaeger();
+      const launch = jaegerLaunch();
+      if (process.env.AGENTRACE_JAEGER_CONFIG) {
+        mkdirSync(launch.dataDir, { recursive: true });
+        log(`jaeger: with ${process.env.AGENTRACE_JAEGER_CONFIG} (data in ${launch.dataDir} where the overlay stores any)`);
+      }
       const ui = await jaegerUiDir(jaegerVersionOf(bin));
       if (ui) log(`jaeger: serving the Jaeger UI from ${ui}`);
-      const proc = startDetached('jaeger', bin, jaegerArgs(join(repo, 'scripts', 'jaeger-config.yaml'), ui));
+      // The UI's config goes last, over the base config and the chosen overlays.
+      const uiArgs = jaegerArgs(join(repo, 'scripts', 'jaeger-config.yaml'), ui).slice(2);
+      const proc = startDetached('jaeger', bin, [...launch.args, ...uiArgs], launch.env);
       await waitFor('Jaeger', this.ready, { timeoutMs: 60_000, proc });
       return { pid: proc.pid };
     },
@@ -314,7 +349,11 @@ export async function up(names = serviceNames) {
   for (const name of names) {
     const svc = services[name];
     if (!svc) throw new Error(`unknown service '${name}'; known: ${serviceNames.join(', ')}`);
-    if (await svc.ready()) { log(`${name}: already running, reused`); continue; }
+    if (await svc.ready()) {
+      const note = name === 'jaeger' && process.env.AGENTRACE_JAEGER_CONFIG ? ` as it is (AGENTRACE_JAEGER_CONFIG applies to a Jaeger this script starts: stop the running one first)` : '';
+      log(`${name}: already running, reused${note}`);
+      continue;
+    }
     log(`${name}: starting`);
     state[name] = await svc.start();
     writeFileSync(stateFile, JSON.stringify(state, null, 2));

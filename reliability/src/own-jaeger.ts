@@ -1,15 +1,22 @@
 // A Jaeger of the test's own, on ports of its own, that the test may stop and restart without
-// disturbing the shared one other tests export to. Same binary as scripts/services.mjs uses.
+// disturbing the shared one other tests export to. Same binary and configuration files as
+// scripts/services.mjs uses: scripts/jaeger-config.yaml, the overlays asked for (scripts/jaeger/*.yaml:
+// badger, tail-sampling), and last an overlay of this instance's ports.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { jaegerLaunch } from '../../scripts/services.mjs';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 
-export interface OwnJaegerPorts {
-  otlpHttp: number;
-  query: number;
+export interface OwnJaegerOptions {
+  /** Overlays of scripts/jaeger/ merged over the default configuration, e.g. `['badger']`. Default none. */
+  overlays?: readonly string[];
+  /** Where the `badger` overlay stores traces. Default: a directory of this instance under .services/. */
+  dataDir?: string;
+  /** More environment for the Jaeger process (the tail-sampling overlay's AGENTRACE_TAIL_* settings). */
+  env?: Record<string, string>;
 }
 
 export interface OwnJaeger {
@@ -17,49 +24,35 @@ export interface OwnJaeger {
   readonly endpoint: string;
   /** Query API base URL. */
   readonly queryUrl: string;
+  /** Where the `badger` overlay stores traces. */
+  readonly dataDir: string;
   start(): Promise<void>;
-  stop(): Promise<void>;
+  /** Kills it (SIGKILL), or with `graceful` lets it shut down (SIGTERM), as a restart would. */
+  stop(options?: { graceful?: boolean }): Promise<void>;
 }
 
-function config(ports: OwnJaegerPorts, base: number): string {
+/** This instance's ports, merged last over the shared configuration's loopback defaults. */
+function portsOverlay(base: number, query: number): string {
   return `service:
-  extensions: [jaeger_storage, jaeger_query, healthcheckv2]
-  pipelines:
-    traces:
-      receivers: [otlp]
-      exporters: [jaeger_storage_exporter]
   telemetry:
-    metrics:
-      level: none
     logs:
       level: warn
 extensions:
   healthcheckv2:
-    use_v2: true
     http:
       endpoint: 127.0.0.1:${base + 1}
   jaeger_query:
-    storage:
-      traces: memstore
     http:
-      endpoint: 127.0.0.1:${ports.query}
+      endpoint: 127.0.0.1:${query}
     grpc:
       endpoint: 127.0.0.1:${base + 2}
-  jaeger_storage:
-    backends:
-      memstore:
-        memory:
-          max_traces: 200000
 receivers:
   otlp:
     protocols:
       grpc:
         endpoint: 127.0.0.1:${base + 3}
       http:
-        endpoint: 127.0.0.1:${ports.otlpHttp}
-exporters:
-  jaeger_storage_exporter:
-    trace_storage: memstore
+        endpoint: 127.0.0.1:${base}
 `;
 }
 
@@ -73,22 +66,26 @@ async function answers(url: string): Promise<boolean> {
 }
 
 /** A Jaeger on loopback ports `base`..`base+5` (OTLP/HTTP on `base`, query on `base+4`). */
-export function ownJaeger(base = 24_318): OwnJaeger {
-  const ports = { otlpHttp: base, query: base + 4 };
+export function ownJaeger(base = 24_318, options: OwnJaegerOptions = {}): OwnJaeger {
+  const query = base + 4;
   const dir = join(repo, '.services', `jaeger-${base}`);
   mkdirSync(dir, { recursive: true });
-  const configFile = join(dir, 'config.yaml');
-  writeFileSync(configFile, config(ports, base));
-  const queryUrl = `http://127.0.0.1:${ports.query}`;
+  const portsFile = join(dir, 'ports.yaml');
+  writeFileSync(portsFile, portsOverlay(base, query));
+  const launch = jaegerLaunch((options.overlays ?? []).join(','), options.dataDir ?? join(dir, 'data'));
+  const args = [...launch.args, '--config', portsFile];
+  const queryUrl = `http://127.0.0.1:${query}`;
   let proc: ChildProcess | undefined;
   return {
-    endpoint: `http://127.0.0.1:${ports.otlpHttp}/v1/traces`,
+    endpoint: `http://127.0.0.1:${base}/v1/traces`,
     queryUrl,
+    dataDir: launch.dataDir,
     async start() {
       const out = execFileSync(process.execPath, [join(repo, 'scripts', 'services.mjs'), 'jaeger-bin'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
       const bin = out.trim().split('\n').pop()!;
+      mkdirSync(launch.dataDir, { recursive: true });
       const log = openSync(join(dir, 'jaeger.log'), 'a');
-      proc = spawn(bin, ['--config', configFile], { stdio: ['ignore', log, log] });
+      proc = spawn(bin, args, { stdio: ['ignore', log, log], env: { ...process.env, ...launch.env, ...options.env } });
       const exited = new Promise<never>((_, reject) => proc!.once('exit', (code) => reject(new Error(`own Jaeger exited (${code}); see ${dir}/jaeger.log`))));
       exited.catch(() => {});
       for (let i = 0; i < 240; i++) {
@@ -97,13 +94,15 @@ export function ownJaeger(base = 24_318): OwnJaeger {
       }
       throw new Error(`own Jaeger did not answer on ${queryUrl}; see ${dir}/jaeger.log`);
     },
-    async stop() {
+    async stop({ graceful = false } = {}) {
       const p = proc;
       proc = undefined;
       if (!p || p.exitCode !== null) return;
       const gone = new Promise<void>((resolve) => p.once('exit', () => resolve()));
-      p.kill('SIGKILL');
+      p.kill(graceful ? 'SIGTERM' : 'SIGKILL');
+      const timer = graceful ? setTimeout(() => p.kill('SIGKILL'), 30_000) : undefined;
       await gone;
+      clearTimeout(timer);
     },
   };
 }

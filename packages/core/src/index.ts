@@ -68,6 +68,7 @@ export { errorType, isAbortError, isTimeoutError, recordFailure } from './errors
 export { isThenable, whenSettled } from './thenable.js';
 export { currentAttempt, withAttempt } from './attempt.js';
 export { contextCarrier, withContextCarrier } from './carrier.js';
+export { keepRun } from './keep-run.js';
 export { createReporter, describeError, type Reporter } from './diagnostics.js';
 export { RunAttributesSpanProcessor, type AttributeSettable } from './run-attributes-processor.js';
 export { PreciseTimeSpanProcessor } from './precise-time-processor.js';
@@ -89,4 +90,10 @@ export {
   ATTR_GEN_AI_AGENT_NAME,
   ATTR_ATTRIBUTES_DROPPED,
   ERROR_TYPE_VALUE_OTHER,
+  ATTR_SAMPLING_KEEP,
+  EVENT_STATE_STALE_WRITE,
+  EVENT_RETRY,
+  ATTR_RETRY_ATTEMPT,
+  ATTR_MESSAGING_ATTEMPT,
+  ATTR_MESSAGING_REDELIVERED,
 } from './semconv.js';

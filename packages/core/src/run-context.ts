@@ -125,6 +125,8 @@ export interface CallerClaims {
  */
 export interface RunLifetime {
   ended: boolean;
+  /** Set by `keepRun()`: a tail sampler keeps this run whatever else it decides. */
+  keep?: boolean;
 }
 
 /** The run visible from the active context, as `currentRun()` returns it. */

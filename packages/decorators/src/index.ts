@@ -1,6 +1,6 @@
 export { agent, run, step, tool, type TracingClassDecorator, type TracingMethodDecorator } from './decorators.js';
 export { traced, withSpan } from './traced.js';
-export { getRunAttributes, correlationId, currentRun, withRunAttributes, detached, type RunInfo } from '@agentrace/core';
+export { getRunAttributes, correlationId, currentRun, withRunAttributes, detached, keepRun, type RunInfo } from '@agentrace/core';
 export { configureDecorators } from './config.js';
 export { createSharedWork, type SharedWork } from './shared-work.js';
 export { contextCarrier, withContextCarrier } from '@agentrace/core';

@@ -22,8 +22,8 @@ export const GEN_AI_TOOL_TYPE_VALUE_FUNCTION = 'function';
 
 
 // agentrace's own names (no convention covers them).
-/** 1-based attempt number on each attempt span of a retried step. */
-export const ATTR_RETRY_ATTEMPT = 'agentrace.retry.attempt';
+/** 1-based attempt number on each attempt span of a retried step (defined in core: the tail sampler reads it). */
+export { ATTR_RETRY_ATTEMPT } from '@agentrace/core';
 /** Milliseconds waited before the next attempt, on the `retry` event. */
 export const ATTR_RETRY_BACKOFF_MS = 'agentrace.retry.backoff_ms';
 /** Chunks (or iterator values) that passed through a traced stream. */
@@ -37,6 +37,6 @@ export const ATTR_ERROR_EXPECTED = 'agentrace.error.expected';
 /** Set on a span whose AbortSignal fired. */
 export const ATTR_CANCELLED = 'agentrace.cancelled';
 
-export const EVENT_RETRY = 'retry';
+export { EVENT_RETRY } from '@agentrace/core';
 export const EVENT_CANCELLED = 'cancelled';
 export const EVENT_FIRST_CHUNK = 'first_chunk';

@@ -29,9 +29,9 @@ export const MESSAGING_SYSTEM_VALUE_IN_PROCESS = 'in_process' as const;
 /** Milliseconds the message waited between enqueue (or its due time, for delayed jobs) and the start of processing. */
 export const ATTR_AGENTRACE_MESSAGING_WAIT_MS = 'agentrace.messaging.wait_ms' as const;
 /** 1-based delivery attempt of this process span (BullMQ: attempts started; RabbitMQ: from x-delivery-count when the broker sends it). */
-export const ATTR_AGENTRACE_MESSAGING_ATTEMPT = 'agentrace.messaging.attempt' as const;
+export { ATTR_MESSAGING_ATTEMPT as ATTR_AGENTRACE_MESSAGING_ATTEMPT } from '@agentrace/core';
 /** True when the broker says this delivery is a redelivery (RabbitMQ `redelivered`, BullMQ stalled-job recovery). */
-export const ATTR_AGENTRACE_MESSAGING_REDELIVERED = 'agentrace.messaging.redelivered' as const;
+export { ATTR_MESSAGING_REDELIVERED as ATTR_AGENTRACE_MESSAGING_REDELIVERED } from '@agentrace/core';
 /** How the consumer settled the message: ack, nack, reject, auto (noAck) or channel_closed. */
 export const ATTR_AGENTRACE_MESSAGING_SETTLEMENT = 'agentrace.messaging.settlement' as const;
 /** Why the message failed (BullMQ's failedReason, the handler's error message). */

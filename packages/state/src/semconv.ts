@@ -49,5 +49,5 @@ export { ATTR_CORRELATION_ID, ATTR_ERROR_TYPE } from '@agentrace/core';
 export const EVENT_STATE_SNAPSHOT = 'state.snapshot';
 export const EVENT_STATE_READ = 'state.read';
 export const EVENT_STATE_WRITE = 'state.write';
-export const EVENT_STATE_STALE_WRITE = 'state.stale_write';
+export { EVENT_STATE_STALE_WRITE } from '@agentrace/core';
 export const EVENT_IDEMPOTENCY_DEDUPLICATED = 'state.idempotency.deduplicated';

@@ -15,8 +15,10 @@ import type {
   LogLevel,
   ResolvedConfig,
   SamplerName,
+  TailSamplingOptions,
   TracerOptions,
 } from './types.js';
+import { acceptedTailValue, parseTailValue, TAIL_SAMPLING_DEFAULTS, TAIL_SAMPLING_LIMITS } from './tail-sampling-processor.js';
 
 export const DEFAULT_ENDPOINT = 'http://localhost:4318/v1/traces';
 const DEFAULT_SERVICE_NAME = 'unknown_service:node';
@@ -396,16 +398,25 @@ function resolveTlsFiles(env: Env, problems: Problems): ResolvedConfig['tlsFiles
   return out;
 }
 
+/** `OTEL_TRACES_SAMPLER` value that turns on the tracer's tail sampling (`tailSampling`), with its options in `OTEL_TRACES_SAMPLER_ARG`. */
+const TAIL_SAMPLER = 'agentrace_tail';
+
+function tailSamplerInEnv(env: Env): boolean {
+  return envValue(env, 'OTEL_TRACES_SAMPLER')?.toLowerCase() === TAIL_SAMPLER;
+}
+
 function resolveSampler(options: TracerOptions, env: Env, problems: Problems): { sampler: ResolvedConfig['sampler']; arg: number } {
   const byName = oneOf(SAMPLERS);
+  // agentrace_tail names the tail sampler, not a head sampler: the head sampler keeps its default.
+  const tail = tailSamplerInEnv(env);
   const sampler = settle<ResolvedConfig['sampler']>(
     problems,
     {
       option: 'sampler',
-      accepted: `${SAMPLERS.join(', ')} or a Sampler`,
+      accepted: `${SAMPLERS.join(', ')} or a Sampler; in OTEL_TRACES_SAMPLER also ${TAIL_SAMPLER} (tail sampling)`,
       parse: (v) => (isSamplerObject(v) ? (v as ResolvedConfig['sampler']) : byName(v)),
     },
-    [{ value: options.sampler }, fromEnv(env, 'OTEL_TRACES_SAMPLER')],
+    [{ value: options.sampler }, tail ? { value: undefined } : fromEnv(env, 'OTEL_TRACES_SAMPLER')],
     'parentbased_always_on',
   );
   const arg = settle(
@@ -418,10 +429,58 @@ function resolveSampler(options: TracerOptions, env: Env, problems: Problems): {
         return typeof n === 'number' && n >= 0 && n <= 1 ? n : undefined;
       },
     },
-    [{ value: options.samplerArg }, fromEnv(env, 'OTEL_TRACES_SAMPLER_ARG')],
+    [{ value: options.samplerArg }, tail ? { value: undefined } : fromEnv(env, 'OTEL_TRACES_SAMPLER_ARG')],
     1,
   );
   return { sampler, arg };
+}
+
+/**
+ * Tail sampling: the `tailSampling` option (true, false or options), else on when
+ * `OTEL_TRACES_SAMPLER=agentrace_tail`, whose `OTEL_TRACES_SAMPLER_ARG` is the ratio (`0.05`) or a
+ * key=value list of the options (`ratio=0.05,slowRunMillis=5000`), as OpenTelemetry's jaeger_remote
+ * sampler takes its arguments. Each invalid value is reported and replaced by its default.
+ */
+function resolveTailSampling(options: TracerOptions, env: Env, problems: Problems): ResolvedConfig['tailSampling'] {
+  const inEnv = tailSamplerInEnv(env);
+  const given: unknown = options.tailSampling;
+  let on = inEnv;
+  let fromOptions: Record<string, unknown> = {};
+  if (given === true || given === false) on = given;
+  else if (isPlainObject(given)) {
+    on = true;
+    fromOptions = given;
+  } else if (given !== undefined) {
+    problems.add('tailSampling', undefined, given, 'true, false or an options object', inEnv ? `using OTEL_TRACES_SAMPLER=${TAIL_SAMPLER} instead` : 'tail sampling stays off');
+  }
+  if (!on) return false;
+  const keys = Object.keys(TAIL_SAMPLING_LIMITS) as (keyof TailSamplingOptions)[];
+  const fromEnvArg: Record<string, string> = {};
+  const rawArg = inEnv ? envValue(env, 'OTEL_TRACES_SAMPLER_ARG') : undefined;
+  if (rawArg !== undefined) {
+    const list = /^[\d.eE+-]+$/.test(rawArg) ? { ratio: rawArg } : parseKeyValueList(rawArg);
+    if (list === undefined) {
+      problems.add('OTEL_TRACES_SAMPLER_ARG', undefined, rawArg, `a ratio, or a list like ratio=0.05,slowRunMillis=5000 of ${keys.join(', ')}`, IGNORED_LIST);
+    } else {
+      for (const key of Object.keys(list)) {
+        if ((keys as string[]).includes(key)) fromEnvArg[key] = list[key]!;
+        else problems.add('OTEL_TRACES_SAMPLER_ARG', undefined, `${key}=${list[key]}`, `entries ${keys.join(', ')}`, 'ignored');
+      }
+    }
+  }
+  for (const key of Object.keys(fromOptions)) {
+    if (!(keys as string[]).includes(key)) problems.add(`tailSampling.${key}`, undefined, fromOptions[key], `no such option; the options are ${keys.join(', ')}`, 'ignored');
+  }
+  const out = { ...TAIL_SAMPLING_DEFAULTS };
+  for (const key of keys) {
+    out[key] = settle(
+      problems,
+      { option: `tailSampling.${key}`, accepted: acceptedTailValue(key), parse: (v) => parseTailValue(key, v) },
+      [{ value: fromOptions[key] }, { value: fromEnvArg[key], source: 'OTEL_TRACES_SAMPLER_ARG' }],
+      TAIL_SAMPLING_DEFAULTS[key],
+    );
+  }
+  return out;
 }
 
 function resolveBatch(options: TracerOptions, env: Env, problems: Problems): Required<BatchOptions> {
@@ -564,6 +623,7 @@ export function resolveConfig(options: TracerOptions = {}, env: Env = process.en
     exporters: resolveExporters(options, env, problems),
     sampler,
     samplerArg: arg,
+    tailSampling: resolveTailSampling(options, env, problems),
     batch: resolveBatch(options, env, problems),
     console: resolveConsole(options, problems),
     disabled: settle(problems, { option: 'disabled', accepted: 'true, false', parse: boolean }, [{ value: options.disabled }, fromEnv(env, 'OTEL_SDK_DISABLED')], false),

@@ -2,8 +2,9 @@ export { init } from './init.js';
 export { AgentraceConfigError, resolveConfig } from './config.js';
 export { AccountingBatchProcessor, type AccountingBatchOptions } from './batch-processor.js';
 export { ConsoleTraceProcessor } from './console-trace-processor.js';
+export { TailSamplingSpanProcessor, TAIL_SAMPLING_DEFAULTS } from './tail-sampling-processor.js';
 export { OtlpHttpExporter, OtlpHttpError, type OtlpHttpExporterOptions } from './otlp-http-exporter.js';
-export { PreciseTimeSpanProcessor, RunAttributesSpanProcessor } from '@agentrace/core';
+export { PreciseTimeSpanProcessor, RunAttributesSpanProcessor, keepRun } from '@agentrace/core';
 export { installGlobals } from './globals.js';
 export { RedactionSpanProcessor, type RedactionOptions } from './redaction-processor.js';
 export type {
@@ -18,6 +19,9 @@ export type {
   LogLevel,
   ResolvedConfig,
   SamplerName,
+  TailKeepReason,
+  TailSamplingOptions,
+  TailSamplingStats,
   TracerHandle,
   TracerOptions,
 } from './types.js';

@@ -30,6 +30,7 @@ import { ReportingExporter, reportedErrors } from './reporting-exporter.js';
 import { PreciseTimeSpanProcessor, RunAttributesSpanProcessor, setInboundBaggageTrust } from '@agentrace/core';
 import { RedactionSpanProcessor } from './redaction-processor.js';
 import { postSpansSync } from './sync-export.js';
+import { TailSamplingSpanProcessor } from './tail-sampling-processor.js';
 import type { ExportStats, ResolvedConfig, TracerHandle, TracerOptions } from './types.js';
 
 let current: TracerHandle | undefined;
@@ -212,7 +213,12 @@ export function init(options: TracerOptions = {}): TracerHandle {
   );
   setInboundBaggageTrust(config.trustInboundBaggage);
   const processors = buildProcessors(config);
-  const provider = withoutEnv(SAMPLER_ENV, () => new NodeTracerProvider({ resource, sampler: buildSampler(config), spanProcessors: processors.all }));
+  // Tail sampling holds each run's spans in front of the export processors (and redaction); precise
+  // times and run attributes are set at start, before it.
+  const atStart = (p: SpanProcessor): boolean => p instanceof PreciseTimeSpanProcessor || p instanceof RunAttributesSpanProcessor;
+  const tail = config.tailSampling ? new TailSamplingSpanProcessor(processors.all.filter((p) => !atStart(p)), config.tailSampling) : undefined;
+  const spanProcessors = tail ? [...processors.all.filter(atStart), tail] : processors.all;
+  const provider = withoutEnv(SAMPLER_ENV, () => new NodeTracerProvider({ resource, sampler: buildSampler(config), spanProcessors }));
   const uninstallGlobals = installGlobals(provider);
   registerEsmHooks();
   const disablers: (() => void)[] = [];
@@ -271,7 +277,7 @@ export function init(options: TracerOptions = {}): TracerHandle {
       })();
       return stopped;
     },
-    stats: () => sumStats(processors.batches),
+    stats: () => (tail ? { ...sumStats(processors.batches), tailSampling: tail.stats() } : sumStats(processors.batches)),
     async waitForCapacity() {
       await Promise.all(processors.batches.map((b) => b.waitForCapacity()));
     },
@@ -282,6 +288,8 @@ export function init(options: TracerOptions = {}): TracerHandle {
         flush: () => handle.forceFlush(),
         shutdown: () => handle.shutdown(),
         exitNow: (remaining) => {
+          // Runs still held are decided first, so the crash's own run reaches the synchronous export.
+          tail?.decideAll();
           for (const b of processors.batches) b.exitNow(remaining);
         },
       },

@@ -95,6 +95,48 @@ export interface ExportStats {
   consecutiveFailures: number;
   /** Failed export requests since start (one per request: the OTLP exporter does not retry on its own). */
   failedExports: number;
+  /** The tail sampler's decisions; present when tail sampling is on. */
+  tailSampling?: TailSamplingStats;
+}
+
+/**
+ * Run-level tail sampling: each run's spans are held until its root span ends, then the whole run is
+ * exported or dropped. See the README, "Tail sampling".
+ */
+export interface TailSamplingOptions {
+  /** Probability of keeping a run that has no reason to be kept, 0 to 1 (by trace id). Default 0.1. */
+  ratio?: number;
+  /** A run whose root span took at least this many ms is kept. Default 10000. */
+  slowRunMillis?: number;
+  /** Spans held for one run; a run that reaches it is decided then, on what it showed so far. Default 4096. */
+  maxSpansPerRun?: number;
+  /** Spans held for all undecided runs together; past it the oldest runs are decided early. Default 65536. */
+  maxHeldSpans?: number;
+  /** A run held this long without its root ending is decided early. Default 300000 (5 minutes). */
+  maxHoldMillis?: number;
+}
+
+/** Why a run was kept: the first that applies, in this order. `unfinished`: still open when tracing stopped. */
+export type TailKeepReason = 'failed' | 'slow' | 'staleWrite' | 'retry' | 'flagged' | 'sampled' | 'unfinished';
+
+/** What the tail sampler decided since `init`, in `handle.stats().tailSampling`. */
+export interface TailSamplingStats {
+  /** Runs decided. */
+  decided: number;
+  /** Runs kept, each counted once, by the first reason that applied. */
+  kept: Record<TailKeepReason, number> & { total: number };
+  /** Runs dropped. */
+  dropped: number;
+  /**
+   * Runs decided before their root span ended: past `maxSpansPerRun` (`runBudget`), pushed out by
+   * `maxHeldSpans` (`heldBudget`), held past `maxHoldMillis` (`age`), or still open at shutdown or exit.
+   */
+  decidedEarly: { runBudget: number; heldBudget: number; age: number; shutdown: number; total: number };
+  /** Ended spans passed on to export, and ended spans dropped with their run (spans ending after the decision included). */
+  spans: { kept: number; dropped: number };
+  /** Runs waiting for a decision now, and the spans they hold. */
+  heldRuns: number;
+  heldSpans: number;
 }
 
 /** Options of the console exporter. */
@@ -135,6 +177,12 @@ export interface TracerOptions {
   sampler?: SamplerName | Sampler;
   /** Ratio for the `*traceidratio` samplers, 0 to 1. Default: `OTEL_TRACES_SAMPLER_ARG`, else 1. */
   samplerArg?: number;
+  /**
+   * Run-level tail sampling: `true` (defaults), options, or `false`. Default: on with
+   * `OTEL_TRACES_SAMPLER=agentrace_tail` (options from `OTEL_TRACES_SAMPLER_ARG`: a ratio, or
+   * `ratio=0.05,slowRunMillis=5000,...`), else off.
+   */
+  tailSampling?: boolean | TailSamplingOptions;
   /** Batch limits of the OTLP export. Default: see {@link BatchOptions}. */
   batch?: BatchOptions;
   /** Options of the console exporter, when it is chosen. */
@@ -218,6 +266,8 @@ export interface ResolvedConfig {
   exporters: ExporterChoice[];
   sampler: SamplerName | Sampler;
   samplerArg: number;
+  /** Tail sampling's options, or false when it is off. */
+  tailSampling: false | Required<TailSamplingOptions>;
   batch: Required<BatchOptions>;
   console: ConsoleExporterOptions;
   disabled: boolean;
