@@ -8,6 +8,8 @@ export { installGlobals } from './globals.js';
 export type {
   BatchOptions,
   Compression,
+  ExportThread,
+  OtlpProtocol,
   ConsoleExporterOptions,
   DiagnosticLogger,
   DropCounts,
