@@ -138,7 +138,6 @@ export class WorkerExportProcessor implements ExportPipeline {
       return;
     }
     const worker = this.worker;
-    worker.unref();
     worker.on('message', (m: FromWorker) => this.onMessage(m));
     worker.on('error', (error) => {
       if (this.worker === worker) this.useFallback(`it failed (${error?.message ?? String(error)})`);
@@ -146,6 +145,9 @@ export class WorkerExportProcessor implements ExportPipeline {
     worker.on('exit', () => {
       if (this.worker === worker && !this.finalWritten) this.useFallback('it stopped');
     });
+    // After the listeners: adding a 'message' listener refs the worker's port again. Unref'd, the
+    // worker never keeps the process alive; a pending flush or shutdown refs it while it waits.
+    worker.unref();
   }
 
   private onMessage(m: FromWorker): void {
@@ -171,10 +173,14 @@ export class WorkerExportProcessor implements ExportPipeline {
     }
   }
 
-  /** From now on the export runs on this thread; what the worker held is counted as failed. */
-  private useFallback(why: string): void {
+  /**
+   * From now on the export runs on this thread; what the worker held is counted as failed. Without a
+   * reason, silently: a shutdown that comes before the worker is up exports on this thread, as it must
+   * not wait for a worker to start.
+   */
+  private useFallback(why?: string): void {
     if (this.fallback || this.finalWritten) return;
-    reporter.warn(`the export worker is not running: ${why}; exporting on the agent's thread instead`);
+    if (why) reporter.warn(`the export worker is not running: ${why}; exporting on the agent's thread instead`);
     const worker = this.worker;
     this.worker = undefined;
     if (worker) {
@@ -361,7 +367,7 @@ export class WorkerExportProcessor implements ExportPipeline {
 
   async shutdown(): Promise<void> {
     if (this.stopped) return;
-    await this.whenReady();
+    if (!this.ready) this.useFallback();
     if (this.fallback) {
       this.stopped = true;
       return this.fallback.shutdown();
