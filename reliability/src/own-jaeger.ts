@@ -21,7 +21,16 @@ export interface OwnJaeger {
   stop(): Promise<void>;
 }
 
-function config(ports: OwnJaegerPorts, base: number): string {
+function config(ports: OwnJaegerPorts, base: number, options: OwnJaegerOptions): string {
+  const metrics = options.metricsPort
+    ? `level: basic
+      readers:
+        - pull:
+            exporter:
+              prometheus:
+                host: 127.0.0.1
+                port: ${options.metricsPort}`
+    : 'level: none';
   return `service:
   extensions: [jaeger_storage, jaeger_query, healthcheckv2]
   pipelines:
@@ -30,7 +39,7 @@ function config(ports: OwnJaegerPorts, base: number): string {
       exporters: [jaeger_storage_exporter]
   telemetry:
     metrics:
-      level: none
+      ${metrics}
     logs:
       level: warn
 extensions:
@@ -49,7 +58,7 @@ extensions:
     backends:
       memstore:
         memory:
-          max_traces: 200000
+          max_traces: ${options.maxTraces ?? 200_000}
 receivers:
   otlp:
     protocols:
@@ -72,13 +81,20 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
+export interface OwnJaegerOptions {
+  /** Serve the collector's own metrics (Prometheus text, spans received and stored) on this port. */
+  metricsPort?: number;
+  /** Traces the in-memory store keeps. Default 200,000. */
+  maxTraces?: number;
+}
+
 /** A Jaeger on loopback ports `base`..`base+5` (OTLP/HTTP on `base`, query on `base+4`). */
-export function ownJaeger(base = 24_318): OwnJaeger {
+export function ownJaeger(base = 24_318, options: OwnJaegerOptions = {}): OwnJaeger {
   const ports = { otlpHttp: base, query: base + 4 };
   const dir = join(repo, '.services', `jaeger-${base}`);
   mkdirSync(dir, { recursive: true });
   const configFile = join(dir, 'config.yaml');
-  writeFileSync(configFile, config(ports, base));
+  writeFileSync(configFile, config(ports, base, options));
   const queryUrl = `http://127.0.0.1:${ports.query}`;
   let proc: ChildProcess | undefined;
   return {

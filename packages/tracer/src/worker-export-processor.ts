@@ -93,6 +93,8 @@ export class WorkerExportProcessor implements ExportPipeline {
   private readonly memory = createBoardMemory();
   private worker: Worker | undefined;
   private ready = false;
+  /** Tables posted so far; before the first, an early shutdown or exit needs no worker at all. */
+  private posted = 0;
   private fallback: AccountingBatchProcessor | undefined;
   /** Spans handed to the worker's side (posted or still in the writer). */
   private accepted = 0;
@@ -113,7 +115,6 @@ export class WorkerExportProcessor implements ExportPipeline {
   private waitTimer: NodeJS.Timeout | undefined;
   private readonly drops: DropReporter;
   private readonly hardBound: number;
-  private readonly onReady: (() => void)[] = [];
 
   constructor(private readonly options: WorkerExportOptions) {
     this.board = new ExportBoard(this.memory);
@@ -155,7 +156,6 @@ export class WorkerExportProcessor implements ExportPipeline {
     switch (m.type) {
       case 'ready':
         this.ready = true;
-        for (const f of this.onReady.splice(0)) f();
         this.schedulePost(true);
         break;
       case 'done':
@@ -204,7 +204,6 @@ export class WorkerExportProcessor implements ExportPipeline {
     clearTimeout(this.postTimer);
     for (const resolve of this.requests.values()) resolve();
     this.requests.clear();
-    for (const f of this.onReady.splice(0)) f();
   }
 
   onStart(): void {}
@@ -231,7 +230,7 @@ export class WorkerExportProcessor implements ExportPipeline {
   }
 
   private schedulePost(now: boolean): void {
-    if (!this.ready || !this.writer.size) return;
+    if (!this.worker || !this.writer.size) return;
     if (now) {
       if (this.postSoon) return;
       this.postSoon = true;
@@ -250,10 +249,13 @@ export class WorkerExportProcessor implements ExportPipeline {
     this.postTimer.unref();
   }
 
-  /** Hands the table so far to the worker. */
+  /**
+   * Hands the table so far to the worker. Also before it is ready: its port keeps the messages until
+   * it listens, outside this thread's heap, so a slow start does not make the spans old here.
+   */
   private post(): void {
     const worker = this.worker;
-    if (!worker || !this.ready || !this.writer.size) return;
+    if (!worker || !this.writer.size) return;
     if (this.writer.waiting) {
       void this.writer.ready().then(() => this.post());
       return;
@@ -261,6 +263,7 @@ export class WorkerExportProcessor implements ExportPipeline {
     const table = this.writer.take();
     try {
       worker.postMessage({ type: 'spans', table } satisfies ToWorker, [table.nums]);
+      this.posted++;
     } catch (error) {
       details.debug('could not hand spans to the export worker', error);
       this.local.exportFailed += table.count;
@@ -272,12 +275,6 @@ export class WorkerExportProcessor implements ExportPipeline {
   private readBoard(): BoardValues {
     if (!this.frozen) this.seen = this.board.read();
     return this.seen;
-  }
-
-  /** Resolves once the worker is ready, or has been replaced. */
-  private whenReady(): Promise<void> {
-    if (this.ready || this.fallback) return Promise.resolve();
-    return new Promise((resolve) => this.onReady.push(resolve));
   }
 
   private request(type: 'flush' | 'shutdown'): Promise<void> {
@@ -359,7 +356,6 @@ export class WorkerExportProcessor implements ExportPipeline {
   }
 
   async forceFlush(): Promise<void> {
-    await this.whenReady();
     if (this.fallback) return this.fallback.forceFlush();
     this.post();
     await this.request('flush');
@@ -367,7 +363,8 @@ export class WorkerExportProcessor implements ExportPipeline {
 
   async shutdown(): Promise<void> {
     if (this.stopped) return;
-    if (!this.ready) this.useFallback();
+    // Nothing handed to a worker that is not even up yet: no reason to wait for it.
+    if (!this.ready && !this.posted) this.useFallback();
     if (this.fallback) {
       this.stopped = true;
       return this.fallback.shutdown();
@@ -391,7 +388,7 @@ export class WorkerExportProcessor implements ExportPipeline {
     this.releaseWaiters();
     if (this.fallback) {
       this.fallback.exitNow(remainingMillis);
-    } else if (this.worker && this.ready) {
+    } else if (this.worker && (this.ready || this.posted)) {
       this.post();
       Atomics.store(this.board.control, EXIT_DONE, 0);
       this.worker.postMessage({ type: 'exit', remaining: Math.max(0, Math.floor(remainingMillis)) } satisfies ToWorker);
