@@ -295,6 +295,15 @@ function writeResults(rows: Row[], configs: Config[], loads: { rate: number; sec
       );
     }
   }
+  lines.push(
+    '',
+    'Reading the table: the CPU target is read two ways. Per span in all (what the table\'s "agent CPU" shows) it',
+    "includes making the spans, the floor, which alone is more than 40% of the JSON path's total; the export's own",
+    'share (agent CPU above the floor) is what moving the export to the worker can remove. The GC columns test the',
+    "young-generation hypothesis of bench/results/http.md: with the export on the agent's thread, spans wait up to",
+    'a second in the queue, survive scavenges and make each one slower (and some old-generation collections); with',
+    "the worker, spans are released when they end and the main thread's GC time stays near the floor's.",
+  );
   lines.push('', '### Targets (issue 16), this run', '');
   for (const load of loads) {
     const before = find('json-main', load.rate);
