@@ -17,6 +17,10 @@ export interface OwnJaegerOptions {
   dataDir?: string;
   /** More environment for the Jaeger process (the tail-sampling overlay's AGENTRACE_TAIL_* settings). */
   env?: Record<string, string>;
+  /** Serve Jaeger's own metrics (spans received, stored) in Prometheus format on this port. Default: off. */
+  metricsPort?: number;
+  /** The in-memory store's trace limit. Default: the shared configuration's. */
+  maxTraces?: number;
 }
 
 export interface OwnJaeger {
@@ -31,13 +35,32 @@ export interface OwnJaeger {
   stop(options?: { graceful?: boolean }): Promise<void>;
 }
 
-/** This instance's ports, merged last over the shared configuration's loopback defaults. */
-function portsOverlay(base: number, query: number): string {
+/** This instance's ports (and metrics, store size), merged last over the shared configuration. */
+function portsOverlay(base: number, query: number, options: OwnJaegerOptions): string {
+  const metrics = options.metricsPort
+    ? `
+    metrics:
+      level: basic
+      readers:
+        - pull:
+            exporter:
+              prometheus:
+                host: 127.0.0.1
+                port: ${options.metricsPort}`
+    : '';
+  const store = options.maxTraces
+    ? `
+  jaeger_storage:
+    backends:
+      memstore:
+        memory:
+          max_traces: ${options.maxTraces}`
+    : '';
   return `service:
   telemetry:
     logs:
-      level: warn
-extensions:
+      level: warn${metrics}
+extensions:${store}
   healthcheckv2:
     http:
       endpoint: 127.0.0.1:${base + 1}
@@ -71,7 +94,7 @@ export function ownJaeger(base = 24_318, options: OwnJaegerOptions = {}): OwnJae
   const dir = join(repo, '.services', `jaeger-${base}`);
   mkdirSync(dir, { recursive: true });
   const portsFile = join(dir, 'ports.yaml');
-  writeFileSync(portsFile, portsOverlay(base, query));
+  writeFileSync(portsFile, portsOverlay(base, query, options));
   const launch = jaegerLaunch((options.overlays ?? []).join(','), options.dataDir ?? join(dir, 'data'));
   const args = [...launch.args, '--config', portsFile];
   const queryUrl = `http://127.0.0.1:${query}`;

@@ -18,6 +18,7 @@ export { runProcess } from './run-process.js';
 export { jaegerQueryUrl, jaegerTraceToTree, type JaegerKeyValue, type JaegerSpan, type JaegerTrace } from '@agentrace/core/jaeger';
 export { captureDiagnostics } from './capture-diagnostics.js';
 export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
+export { decodeTraceRequest } from './otlp-protobuf.js';
 export {
   buildTraceTrees,
   formatTraceTree,

@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { decodeTraceRequest } from './otlp-protobuf.js';
 
 /** One span as received over OTLP/HTTP JSON, flattened with its resource's service name. */
 export interface ReceivedSpan {
@@ -11,7 +13,7 @@ export interface ReceivedSpan {
   attributes: Record<string, unknown>;
 }
 
-/** A local OTLP/HTTP (JSON) receiver for tests that check what a process exports, e.g. at exit. */
+/** A local OTLP/HTTP receiver (protobuf or JSON, gzip or not) for tests that check what a process exports, e.g. at exit. */
 export interface OtlpReceiver {
   /** The traces URL to export to, e.g. `http://127.0.0.1:PORT/v1/traces`. */
   readonly url: string;
@@ -54,7 +56,10 @@ export async function startOtlpReceiver({ respond = true }: { respond?: boolean 
     req.on('end', () => {
       requests++;
       try {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        let raw = Buffer.concat(chunks);
+        if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
+        const protobuf = (req.headers['content-type'] ?? '').includes('protobuf');
+        const body = (protobuf ? decodeTraceRequest(raw) : JSON.parse(raw.toString('utf8'))) as {
           resourceSpans?: { resource?: { attributes?: [] }; scopeSpans?: { spans?: Record<string, unknown>[] }[] }[];
         };
         for (const rs of body.resourceSpans ?? []) {
@@ -73,7 +78,7 @@ export async function startOtlpReceiver({ respond = true }: { respond?: boolean 
           }
         }
       } catch {
-        // Not JSON (e.g. protobuf): counted as a request, spans not decoded.
+        // Not OTLP: counted as a request, spans not decoded.
       }
       if (respond) {
         res.writeHead(200, { 'content-type': 'application/json' });

@@ -48,6 +48,10 @@ export interface AccountingBatchOptions extends Required<BatchOptions> {
   exportSync?: (spans: ReadableSpan[], timeoutMillis: number) => boolean;
   /** Where the export goes, for the diagnostics. */
   describeTarget?: string;
+  /** Called after the counts change (spans queued, exported, dropped). */
+  onChange?: () => void;
+  /** Report drops on the diagnostic logger. Default true; false where the owner of the counts reports them. */
+  reportDrops?: boolean;
 }
 
 /**
@@ -70,9 +74,10 @@ export class AccountingBatchProcessor implements SpanProcessor {
   private failures = 0;
   private stopped = false;
   private waiters: (() => void)[] = [];
-  private reportTimer: NodeJS.Timeout | undefined;
-  private lastReportAt = 0;
-  private reportedTotal = 0;
+  /** Undefined when the owner reports drops itself (`reportDrops: false`). */
+  private readonly dropReporter: DropReporter | undefined;
+  /** Bumped when the exit takes the in-flight batch, so that its late result is not counted twice. */
+  private generation = 0;
   private readonly hardBound: number;
   private readonly hardBytes: number;
   /** While exports fail, the queue admits spans only up to these: an outage may last, a burst does not. */
@@ -96,6 +101,7 @@ export class AccountingBatchProcessor implements SpanProcessor {
     this.failingBytes = Math.floor(options.maxQueueBytes / FAILING_FRACTION);
     this.batchLimit = options.maxExportBatchSize;
     this.failingBound = Math.max(options.maxExportBatchSize, Math.floor(options.maxQueueSize / FAILING_FRACTION));
+    this.dropReporter = options.reportDrops === false ? undefined : new DropReporter(() => this.stats(), options.describeTarget);
   }
 
   onStart(): void {}
@@ -119,6 +125,11 @@ export class AccountingBatchProcessor implements SpanProcessor {
     this.sizes.push(size);
     this.queuedBytes += size;
     this.schedule();
+  }
+
+  /** Whether the queue is below `maxQueueSize` and `maxQueueBytes` (callers of `waitForCapacity()` may go on). */
+  hasRoom(): boolean {
+    return this.queue.length < this.options.maxQueueSize && this.queuedBytes < this.options.maxQueueBytes;
   }
 
   stats(): ExportStats {
@@ -154,7 +165,10 @@ export class AccountingBatchProcessor implements SpanProcessor {
 
   async shutdown(): Promise<void> {
     if (this.stopped) return;
+    const generation = this.generation;
     await this.forceFlush();
+    // The bound passed and the exit took over what was left.
+    if (generation !== this.generation) return;
     this.stopped = true;
     this.clearTimer();
     // What is still queued now will not be sent by this process, unless the exit hook sends it.
@@ -175,38 +189,53 @@ export class AccountingBatchProcessor implements SpanProcessor {
    */
   exitNow(timeoutMillis: number): void {
     if (this.finalWritten && !this.queue.length && !this.inFlight) return;
-    this.stopped = true;
-    this.clearTimer();
-    const left = [...(this.inFlight ?? []), ...this.queue];
-    this.clearQueue();
-    this.inFlight = undefined;
+    const left = this.takeForExit();
+    let sent = false;
     if (left.length) {
-      let sent = false;
       try {
         // Under 100 ms left: starting a process to send them would overrun the bound.
         sent = timeoutMillis >= 100 && (this.options.exportSync?.(left, timeoutMillis) ?? false);
       } catch (error) {
         details.debug('synchronous export at exit failed', error);
       }
-      if (sent) this.exported += left.length;
-      else this.dropped.shutdown += left.length;
+    }
+    this.endExit(left.length, sent);
+  }
+
+  /**
+   * Stops the processor and hands over what is left (in flight first, then queued) for a last send.
+   * The in-flight batch's own result, if it ever comes, is no longer counted.
+   */
+  takeForExit(): ReadableSpan[] {
+    this.stopped = true;
+    this.clearTimer();
+    this.generation++;
+    const left = [...(this.inFlight ?? []), ...this.queue];
+    this.clearQueue();
+    this.inFlight = undefined;
+    this.exporting = undefined;
+    this.releaseWaiters();
+    return left;
+  }
+
+  /** Counts the spans taken by `takeForExit()` as exported or lost, and writes the totals. */
+  endExit(count: number, sent: boolean): void {
+    if (count) {
+      if (sent) this.exported += count;
+      else this.dropped.shutdown += count;
     }
     this.writeFinalReport();
+    // A request still waiting for a hung endpoint must not keep the process alive, nor report later.
+    try {
+      (this.exporter as { abort?: () => void }).abort?.();
+    } catch (error) {
+      details.debug('aborting the exporter failed', error);
+    }
   }
 
   /** Counts what is still queued as lost at shutdown (the bound passed before it could be sent). */
   abandonPending(): void {
-    const n = this.queue.length + (this.inFlight?.length ?? 0);
-    this.clearQueue();
-    this.inFlight = undefined;
-    this.stopped = true;
-    this.clearTimer();
-    if (n) this.dropped.shutdown += n;
-    this.writeFinalReport();
-  }
-
-  private hasRoom(): boolean {
-    return this.queue.length < this.options.maxQueueSize && this.queuedBytes < this.options.maxQueueBytes;
+    this.endExit(this.takeForExit().length, false);
   }
 
   private clearQueue(): void {
@@ -253,7 +282,10 @@ export class AccountingBatchProcessor implements SpanProcessor {
     const sizes = this.sizes.splice(0, batch.length);
     for (const n of sizes) this.queuedBytes -= n;
     this.inFlight = batch;
+    const generation = this.generation;
     this.exporting = this.send(batch).then((classified) => {
+      // The exit took this batch over and counted it.
+      if (generation !== this.generation) return;
       this.inFlight = undefined;
       this.exporting = undefined;
       this.settle(batch, sizes, classified);
@@ -305,7 +337,12 @@ export class AccountingBatchProcessor implements SpanProcessor {
     for (const n of sizes) this.queuedBytes += n;
   }
 
-  private settle(batch: ReadableSpan[], sizes: number[], { outcome, retryAfterMillis }: Classified): void {
+  private settle(batch: ReadableSpan[], sizes: number[], classified: Classified): void {
+    this.settleCounts(batch, sizes, classified);
+    this.options.onChange?.();
+  }
+
+  private settleCounts(batch: ReadableSpan[], sizes: number[], { outcome, retryAfterMillis }: Classified): void {
     if (outcome === 'exported') {
       this.exported += batch.length;
       this.failures = 0;
@@ -351,40 +388,67 @@ export class AccountingBatchProcessor implements SpanProcessor {
 
   private drop(cause: keyof Omit<DropCounts, 'total'>, n: number): void {
     this.dropped[cause] += n;
-    if (this.reportTimer || this.stopped) return;
-    // The first drop is reported at once, later ones at most once a minute, with the totals.
-    const wait = Math.max(0, this.lastReportAt + REPORT_EVERY_MS - Date.now());
-    this.reportTimer = setTimeout(() => {
-      this.reportTimer = undefined;
-      this.lastReportAt = Date.now();
-      this.report('in the last minute');
-    }, wait);
-    this.reportTimer.unref();
-  }
-
-  private report(when: string): void {
-    const s = this.stats();
-    const d = s.dropped;
-    const since = d.total - this.reportedTotal;
-    this.reportedTotal = d.total;
-    const target = this.options.describeTarget ? ` to ${this.options.describeTarget}` : '';
-    reporter.warn(
-      `${since} spans dropped ${when}${target}; since start: ${d.total} dropped (queue full ${d.queueFull}, ` +
-        `export failed ${d.exportFailed}, export timed out ${d.exportTimeout}, lost at shutdown ${d.shutdown}), ` +
-        `${s.exported} exported, ${s.pending} pending.` +
-        (d.queueFull ? ' Raise batch.maxQueueSize (OTEL_BSP_MAX_QUEUE_SIZE) or use batch.overflow "wait" with handle.waitForCapacity().' : ''),
-    );
+    this.options.onChange?.();
+    if (!this.stopped) this.dropReporter?.noteDrop();
   }
 
   private writeFinalReport(): void {
     this.finalWritten = true;
-    if (this.reportTimer) clearTimeout(this.reportTimer);
-    this.reportTimer = undefined;
+    this.options.onChange?.();
+    this.dropReporter?.final();
+  }
+}
+
+/**
+ * Says what was dropped: the first drop at once, later ones at most once a minute, always with the
+ * totals since start; at the end, the totals (a warning if drops were not reported yet).
+ */
+export class DropReporter {
+  private timer: NodeJS.Timeout | undefined;
+  private lastReportAt = 0;
+  private reportedTotal = 0;
+
+  constructor(
+    private readonly stats: () => ExportStats,
+    private readonly describeTarget: string | undefined,
+  ) {}
+
+  /** Some spans were just dropped. */
+  noteDrop(): void {
+    if (this.timer) return;
+    const wait = Math.max(0, this.lastReportAt + REPORT_EVERY_MS - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.lastReportAt = Date.now();
+      this.report('in the last minute');
+    }, wait);
+    this.timer.unref();
+  }
+
+  /** Writes the totals, once the export has stopped. */
+  final(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     const s = this.stats();
     if (s.dropped.total > this.reportedTotal) {
       this.report('since the last report');
     } else {
       details.info(`export totals: ${s.exported} spans exported, ${s.dropped.total} dropped`);
     }
+  }
+
+  private report(when: string): void {
+    const s = this.stats();
+    const d = s.dropped;
+    const since = d.total - this.reportedTotal;
+    if (since <= 0) return;
+    this.reportedTotal = d.total;
+    const target = this.describeTarget ? ` to ${this.describeTarget}` : '';
+    reporter.warn(
+      `${since} spans dropped ${when}${target}; since start: ${d.total} dropped (queue full ${d.queueFull}, ` +
+        `export failed ${d.exportFailed}, export timed out ${d.exportTimeout}, lost at shutdown ${d.shutdown}), ` +
+        `${s.exported} exported, ${s.pending} pending.` +
+        (d.queueFull ? ' Raise batch.maxQueueSize (OTEL_BSP_MAX_QUEUE_SIZE) or use batch.overflow "wait" with handle.waitForCapacity().' : ''),
+    );
   }
 }

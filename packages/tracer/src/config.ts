@@ -10,9 +10,11 @@ import type {
   Compression,
   ConsoleExporterOptions,
   DiagnosticLogger,
+  ExportThread,
   ExporterChoice,
   ExporterName,
   LogLevel,
+  OtlpProtocol,
   ResolvedConfig,
   SamplerName,
   TailSamplingOptions,
@@ -34,6 +36,8 @@ const SAMPLERS: readonly SamplerName[] = [
 const EXPORTERS: readonly ExporterName[] = ['otlp', 'console', 'none'];
 const LOG_LEVELS: readonly LogLevel[] = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'];
 const COMPRESSIONS: readonly Compression[] = ['gzip', 'none'];
+const PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json'];
+const EXPORT_THREADS: readonly ExportThread[] = ['worker', 'main'];
 
 type NumericBatchKey = Exclude<keyof BatchOptions, 'overflow'>;
 const BATCH_DEFAULTS: Required<BatchOptions> = {
@@ -619,6 +623,20 @@ export function resolveConfig(options: TracerOptions = {}, env: Env = process.en
       { option: 'compression', accepted: COMPRESSIONS.join(', '), parse: oneOf(COMPRESSIONS) },
       [{ value: options.compression }, fromEnv(env, 'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION'), fromEnv(env, 'OTEL_EXPORTER_OTLP_COMPRESSION')],
       'none',
+    ),
+    protocol: settle(
+      problems,
+      // gRPC would need a second transport (HTTP/2 and its framing) for the same spans; OTLP/HTTP
+      // protobuf is the specification's default and what Jaeger and collectors take on 4318.
+      { option: 'protocol', accepted: `${PROTOCOLS.join(', ')} (grpc is not supported: use the OTLP/HTTP port, 4318)`, parse: oneOf(PROTOCOLS) },
+      [{ value: options.protocol }, fromEnv(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'), fromEnv(env, 'OTEL_EXPORTER_OTLP_PROTOCOL')],
+      'http/protobuf',
+    ),
+    exportThread: settle(
+      problems,
+      { option: 'exportThread', accepted: EXPORT_THREADS.join(', '), parse: oneOf(EXPORT_THREADS) },
+      [{ value: options.exportThread }, fromEnv(env, 'AGENTRACE_EXPORT_THREAD')],
+      'worker',
     ),
     exporters: resolveExporters(options, env, problems),
     sampler,

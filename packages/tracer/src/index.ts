@@ -10,6 +10,8 @@ export { RedactionSpanProcessor, type RedactionOptions } from './redaction-proce
 export type {
   BatchOptions,
   Compression,
+  ExportThread,
+  OtlpProtocol,
   ConsoleExporterOptions,
   DiagnosticLogger,
   DropCounts,

@@ -10,6 +10,7 @@ import {
   AlwaysOnSampler,
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
+  type ReadableSpan,
   type Sampler,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
@@ -31,6 +32,7 @@ import { PreciseTimeSpanProcessor, RunAttributesSpanProcessor, setInboundBaggage
 import { RedactionSpanProcessor } from './redaction-processor.js';
 import { postSpansSync } from './sync-export.js';
 import { TailSamplingSpanProcessor } from './tail-sampling-processor.js';
+import { WorkerExportProcessor, type ExportPipeline } from './worker-export-processor.js';
 import type { ExportStats, ResolvedConfig, TracerHandle, TracerOptions } from './types.js';
 
 let current: TracerHandle | undefined;
@@ -66,33 +68,51 @@ function readTlsFiles(files: ResolvedConfig['tlsFiles']): { ca?: Buffer; cert?: 
   return out;
 }
 
-function buildProcessors(config: ResolvedConfig): { all: SpanProcessor[]; batches: AccountingBatchProcessor[] } {
+function buildProcessors(config: ResolvedConfig): { all: SpanProcessor[]; batches: ExportPipeline[] } {
   // Precise times first: every later processor sees the span's final start time. Redaction before
-  // every exporting processor: they all see the masked span.
+  // every exporting processor: they all see the masked span (the OTLP pipeline copies values).
   const all: SpanProcessor[] = [
     new PreciseTimeSpanProcessor(),
     new RunAttributesSpanProcessor(),
     ...(config.redact ? [new RedactionSpanProcessor(config.redact)] : []),
   ];
-  const batches: AccountingBatchProcessor[] = [];
+  const batches: ExportPipeline[] = [];
   for (const choice of config.exporters) {
     if (choice === 'otlp') {
+      const tls = readTlsFiles(config.tlsFiles);
+      const exportSync = (spans: ReadableSpan[], timeoutMillis: number): boolean =>
+        postSpansSync(config.endpoint, config.headers, spans, timeoutMillis, config.protocol);
       // Sends each batch once: the batch processor is the only retry layer.
-      const exporter = new OtlpHttpExporter({
-        url: config.endpoint,
-        headers: config.headers,
-        timeoutMillis: config.batch.exportTimeoutMillis,
-        compression: config.compression,
-        tls: readTlsFiles(config.tlsFiles),
-      });
-      batches.push(
-        new AccountingBatchProcessor(new ReportingExporter(exporter, config.endpoint), {
-          ...config.batch,
-          describeTarget: config.endpoint,
-          exportSync: (spans, timeoutMillis) => postSpansSync(config.endpoint, config.headers, spans, timeoutMillis),
-        }),
-      );
-      all.push(batches[batches.length - 1]!);
+      const inThread = (): AccountingBatchProcessor =>
+        new AccountingBatchProcessor(
+          new ReportingExporter(
+            new OtlpHttpExporter({
+              url: config.endpoint,
+              headers: config.headers,
+              timeoutMillis: config.batch.exportTimeoutMillis,
+              compression: config.compression,
+              protocol: config.protocol,
+              tls,
+            }),
+            config.endpoint,
+          ),
+          { ...config.batch, describeTarget: config.endpoint, exportSync },
+        );
+      const pipeline: ExportPipeline =
+        config.exportThread === 'worker'
+          ? new WorkerExportProcessor({
+              url: config.endpoint,
+              headers: config.headers,
+              compression: config.compression,
+              protocol: config.protocol,
+              tls,
+              batch: config.batch,
+              fallback: inThread,
+              exportSync,
+            })
+          : inThread();
+      batches.push(pipeline);
+      all.push(pipeline);
     } else if (choice === 'console') {
       all.push(new ConsoleTraceProcessor(config.console));
     } else if (choice !== 'none' && 'onEnd' in choice) {
@@ -132,7 +152,7 @@ const NO_STATS: ExportStats = {
   failedExports: 0,
 };
 
-function sumStats(batches: AccountingBatchProcessor[]): ExportStats {
+function sumStats(batches: ExportPipeline[]): ExportStats {
   const total = structuredClone(NO_STATS);
   for (const b of batches) {
     const s = b.stats();

@@ -2,10 +2,24 @@ import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type In
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { gzip } from 'node:zlib';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { reporter } from './report.js';
-import type { Compression } from './types.js';
+import type { Compression, OtlpProtocol } from './types.js';
+
+/** The request body of an export, in `protocol`'s encoding, and its content type. */
+export function encodeSpans(spans: ReadableSpan[], protocol: OtlpProtocol): Uint8Array | undefined {
+  return protocol === 'http/json' ? JsonTraceSerializer.serializeRequest(spans) : ProtobufTraceSerializer.serializeRequest(spans);
+}
+
+export function contentTypeOf(protocol: OtlpProtocol): string {
+  return protocol === 'http/json' ? 'application/json' : 'application/x-protobuf';
+}
+
+/** Raised for the requests still in flight when the exporter is stopped at the end of a shutdown. */
+export class ExportAbortedError extends Error {
+  override readonly name = 'ExportAbortedError';
+}
 
 /** Response bytes kept for the error message; the rest of a long answer is read and discarded. */
 const MAX_KEPT_RESPONSE_BYTES = 4096;
@@ -39,6 +53,8 @@ export interface OtlpHttpExporterOptions {
   /** Longest an export may take, connection included. */
   timeoutMillis: number;
   compression: Compression;
+  /** Encoding of the requests. Default `'http/protobuf'`. */
+  protocol?: OtlpProtocol;
   /** For an https URL: the CA to trust, and the client certificate and key (PEM). Default: Node's. */
   tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
 }
@@ -52,7 +68,7 @@ function parseRetryAfter(header: string | undefined): number | undefined {
 }
 
 /**
- * OTLP/HTTP JSON trace exporter that sends each export exactly once. OpenTelemetry's exporter
+ * OTLP/HTTP trace exporter (protobuf by default, JSON on request) that sends each export exactly once. OpenTelemetry's exporter
  * retries a failed request up to five times inside one export (a refused connection took seconds to
  * surface) and reports a 429 or 503 without its status; under a batch processor that retries with its
  * own backoff, that made two retry layers. Here the processor is the only one: a failure comes back
@@ -63,10 +79,14 @@ export class OtlpHttpExporter implements SpanExporter {
   private readonly url: URL;
   private readonly agent: HttpAgent;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Requests on the wire, so that `abort()` can end them. */
+  private readonly requests = new Set<ClientRequest>();
+  private readonly protocol: OtlpProtocol;
   private stopped = false;
 
   constructor(private readonly options: OtlpHttpExporterOptions) {
     this.url = new URL(options.url);
+    this.protocol = options.protocol ?? 'http/protobuf';
     this.agent = this.url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true, ...options.tls }) : new HttpAgent({ keepAlive: true });
   }
 
@@ -77,7 +97,7 @@ export class OtlpHttpExporter implements SpanExporter {
     }
     let body: Uint8Array | undefined;
     try {
-      body = JsonTraceSerializer.serializeRequest(spans);
+      body = encodeSpans(spans, this.protocol);
     } catch (error) {
       resultCallback({ code: ExportResultCode.FAILED, error: error as Error });
       return;
@@ -104,8 +124,20 @@ export class OtlpHttpExporter implements SpanExporter {
     this.agent.destroy();
   }
 
+  /**
+   * Ends every request in flight now (each fails with an `ExportAbortedError`) and closes the
+   * connections, so that nothing of the exporter keeps the process alive: for the end of a shutdown
+   * whose bound has passed.
+   */
+  abort(): void {
+    this.stopped = true;
+    for (const req of this.requests) req.destroy(new ExportAbortedError('the export was abandoned at shutdown'));
+    this.requests.clear();
+    this.agent.destroy();
+  }
+
   private async send(body: Uint8Array): Promise<void> {
-    const headers: Record<string, string> = { ...this.options.headers, 'content-type': 'application/json' };
+    const headers: Record<string, string> = { ...this.options.headers, 'content-type': contentTypeOf(this.protocol) };
     let payload: Uint8Array = body;
     if (this.options.compression === 'gzip') {
       payload = await new Promise<Buffer>((resolve, reject) => gzip(body, (error, out) => (error ? reject(error) : resolve(out))));
@@ -121,10 +153,12 @@ export class OtlpHttpExporter implements SpanExporter {
         if (settled) return;
         settled = true;
         clearTimeout(deadline);
+        this.requests.delete(req);
         if (error) reject(error);
         else resolve();
       };
       const req: ClientRequest = request(this.url, { method: 'POST', headers, agent: this.agent }, (res) => this.read(res, finish));
+      this.requests.add(req);
       // One deadline for the whole export. Before the connection is made nothing was sent, so it is a
       // connect timeout (worth a retry); after, the spans may have arrived.
       const deadline = setTimeout(() => {
@@ -157,7 +191,7 @@ export class OtlpHttpExporter implements SpanExporter {
       const status = res.statusCode ?? 0;
       const text = Buffer.concat(kept).subarray(0, MAX_KEPT_RESPONSE_BYTES);
       if (status >= 200 && status < 300) {
-        reportPartialSuccess(text);
+        reportPartialSuccess(text, this.protocol);
         finish();
         return;
       }
@@ -168,8 +202,19 @@ export class OtlpHttpExporter implements SpanExporter {
 }
 
 /** A 2xx answer may still say some spans were rejected (OTLP partial success). */
-function reportPartialSuccess(body: Buffer): void {
-  if (!body.length || body[0] !== 0x7b /* { */) return;
+function reportPartialSuccess(body: Buffer, protocol: OtlpProtocol): void {
+  if (!body.length) return;
+  if (protocol === 'http/protobuf' && body[0] !== 0x7b /* { */) {
+    try {
+      const partial = ProtobufTraceSerializer.deserializeResponse(body).partialSuccess;
+      const rejected = Number(partial?.rejectedSpans ?? 0);
+      if (rejected > 0) reporter.warn(`the endpoint accepted the export but rejected ${rejected} spans${partial?.errorMessage ? `: ${partial.errorMessage}` : ''}`);
+    } catch {
+      /* cut at MAX_KEPT_RESPONSE_BYTES, or not OTLP: nothing to say */
+    }
+    return;
+  }
+  if (body[0] !== 0x7b /* { */) return;
   try {
     const partial = (JSON.parse(body.toString('utf8')) as { partialSuccess?: { rejectedSpans?: number | string; errorMessage?: string } }).partialSuccess;
     const rejected = Number(partial?.rejectedSpans ?? 0);

@@ -1,5 +1,6 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { ExportAbortedError } from './otlp-http-exporter.js';
 import { reporter } from './report.js';
 
 /** Errors already explained to the user, so the SDK's global error handler does not repeat them. */
@@ -20,7 +21,8 @@ export class ReportingExporter implements SpanExporter {
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     this.inner.export(spans, (result) => {
-      if (result.code !== ExportResultCode.SUCCESS) {
+      // An export abandoned at the end of a shutdown was counted there; the shutdown has returned.
+      if (result.code !== ExportResultCode.SUCCESS && !(result.error instanceof ExportAbortedError)) {
         reporter.error(`could not export ${spans.length} spans to ${this.endpoint} (${describeFailure(result.error)}); ${advice(result.error)}`);
         if (result.error) reportedErrors.add(result.error);
       }
@@ -34,6 +36,11 @@ export class ReportingExporter implements SpanExporter {
 
   forceFlush(): Promise<void> {
     return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+
+  /** Ends the requests in flight (see `OtlpHttpExporter.abort`). */
+  abort(): void {
+    (this.inner as { abort?: () => void }).abort?.();
   }
 }
 
@@ -55,7 +62,7 @@ function advice(error: unknown): string {
     if (status === 401 || status === 403) return 'check the headers the endpoint expects (headers, OTEL_EXPORTER_OTLP_HEADERS).';
     if (status === 413) return 'the spans are sent again in smaller requests.';
     if (status === 408 || status === 429 || status >= 500) return 'the endpoint is busy or failing; the spans are sent again after a backoff.';
-    return 'check that the endpoint is an OTLP/HTTP traces URL that takes JSON; these spans are dropped.';
+    return 'check that the endpoint is an OTLP/HTTP traces URL that takes the protocol in use (protocol, OTEL_EXPORTER_OTLP_PROTOCOL); these spans are dropped.';
   }
   return (
     'is Jaeger (or another OTLP receiver) running there? ' +

@@ -24,6 +24,15 @@ export type SamplerName =
 /** Compression of export requests, as in `OTEL_EXPORTER_OTLP_COMPRESSION`. */
 export type Compression = 'gzip' | 'none';
 
+/** Encoding of OTLP/HTTP export requests, as in `OTEL_EXPORTER_OTLP_PROTOCOL`. */
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+
+/**
+ * Where the OTLP export encodes and sends its batches: `'worker'`, a worker thread of its own, or
+ * `'main'`, the agent's own thread.
+ */
+export type ExportThread = 'worker' | 'main';
+
 /** Diagnostic levels, as in `OTEL_LOG_LEVEL`. */
 export type LogLevel = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
 
@@ -171,6 +180,18 @@ export interface TracerOptions {
    * `OTEL_EXPORTER_OTLP_COMPRESSION`, else `'none'`.
    */
   compression?: Compression;
+  /**
+   * Encoding of OTLP export requests. Default: `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`, else
+   * `OTEL_EXPORTER_OTLP_PROTOCOL`, else `'http/protobuf'` (the OTLP specification's default). `grpc` is
+   * not supported and is reported.
+   */
+  protocol?: OtlpProtocol;
+  /**
+   * Where the OTLP export encodes and sends: `'worker'` (a worker thread, off the agent's event loop)
+   * or `'main'` (the agent's thread). Default: `AGENTRACE_EXPORT_THREAD`, else `'worker'`; when a
+   * worker cannot be started (a bundle without the worker file), `'main'`, and that is reported once.
+   */
+  exportThread?: ExportThread;
   /** Where spans go; several at once with an array. Default: `OTEL_TRACES_EXPORTER` (comma list), else `'otlp'`. */
   exporter?: ExporterChoice | readonly ExporterChoice[];
   /** The sampler, by name or instance. Default: `OTEL_TRACES_SAMPLER`, else `'parentbased_always_on'`. */
@@ -258,6 +279,8 @@ export interface ResolvedConfig {
   endpoint: string;
   headers: Record<string, string>;
   compression: Compression;
+  protocol: OtlpProtocol;
+  exportThread: ExportThread;
   /**
    * Paths of the TLS files for an https endpoint, from `OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE`,
    * `..._CLIENT_CERTIFICATE` and `..._CLIENT_KEY`: the CA to trust, and the client certificate and key.

@@ -2,6 +2,8 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { decodeTraceRequest } from '@agentrace/testing';
 
 /** One answer of a scripted endpoint: a status, with headers if any. */
 export type Answer = number | { status: number; headers?: Record<string, string> } | 'hang';
@@ -16,9 +18,10 @@ export interface ScriptedEndpoint {
   close(): Promise<void>;
 }
 
-function countSpans(body: string): number {
+function countSpans(raw: Buffer, contentType: string | undefined, encoding: string | undefined): number {
   try {
-    const request = JSON.parse(body) as { resourceSpans?: { scopeSpans?: { spans?: unknown[] }[] }[] };
+    const body = encoding === 'gzip' ? gunzipSync(raw) : raw;
+    const request = (contentType?.includes('protobuf') ? decodeTraceRequest(body) : JSON.parse(body.toString('utf8'))) as { resourceSpans?: { scopeSpans?: { spans?: unknown[] }[] }[] };
     let n = 0;
     for (const rs of request.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) n += ss.spans?.length ?? 0;
     return n;
@@ -34,7 +37,7 @@ export async function startScriptedEndpoint(answer: (spans: number) => Answer = 
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const spans = countSpans(Buffer.concat(chunks).toString('utf8'));
+      const spans = countSpans(Buffer.concat(chunks), req.headers['content-type'], req.headers['content-encoding']);
       requests.push(spans);
       const a = endpoint.answer(spans);
       if (a === 'hang') return;
