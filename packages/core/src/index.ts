@@ -1,5 +1,7 @@
 export {
   getRunAttributes,
+  getGenAiRunAttributes,
+  isGenAiOperation,
   correlationId,
   currentRun,
   withRunAttributes,
@@ -66,6 +68,9 @@ export {
   ATTR_CORRELATION_ID,
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_AGENT_NAME,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_AGENTRACE_AGENT_NAME,
+  GEN_AI_PREFIX,
   ATTR_ATTRIBUTES_DROPPED,
   ERROR_TYPE_VALUE_OTHER,
 } from './semconv.js';
