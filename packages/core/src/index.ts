@@ -64,13 +64,4 @@ export {
   type TraceTreeEvent,
   type TraceTreeNode,
 } from './trace-tree.js';
-export {
-  ATTR_CORRELATION_ID,
-  ATTR_ERROR_TYPE,
-  ATTR_GEN_AI_AGENT_NAME,
-  ATTR_GEN_AI_OPERATION_NAME,
-  ATTR_AGENTRACE_AGENT_NAME,
-  GEN_AI_PREFIX,
-  ATTR_ATTRIBUTES_DROPPED,
-  ERROR_TYPE_VALUE_OTHER,
-} from './semconv.js';
+export * from './semconv.js';

@@ -108,7 +108,7 @@ function startServerSpan(cfg: ResolvedHttpConfig, req: IncomingMessage, res: Ser
   }
   const agent = headers['user-agent'];
   if (agent !== undefined) attributes[ATTR_USER_AGENT_ORIGINAL] = agent;
-  const run = runAttributes(cfg, parent);
+  const run = runAttributes(cfg, parent, false);
   if (run !== undefined) Object.assign(attributes, run);
   if (cfg.requestHeaders.length > 0) captureHeaders(attributes, 'http.request.header.', cfg.requestHeaders, (name) => headers[name]);
   const span = cfg.tracer.startSpan(spanName(m), { kind: SpanKind.SERVER, attributes }, parent);
