@@ -12,7 +12,7 @@ import {
 import type { GenAiCall } from './genai/detect.js';
 import { genAiSpanName, genAiStartAttributes, GenAiExchange, isModelCallSpan } from './genai/exchange.js';
 import type { ResolvedHttpConfig } from './internal-types.js';
-import { ATTR_AGENTRACE_HTTP_ABORTED, ATTR_HTTP_RESPONSE_BODY_SIZE } from './semconv.js';
+import { ATTR_AGENTRACE_ABANDONED, ATTR_AGENTRACE_HTTP_ABORTED, ATTR_HTTP_RESPONSE_BODY_SIZE } from './semconv.js';
 import type { Target } from './targets.js';
 
 /** One outgoing request's span and what is learnt about it until it ends (any client). */
@@ -90,12 +90,15 @@ export function clientSpanName(httpName: string, call: GenAiCall | undefined): s
 /** Starts reading a model call's request and answer for its span. */
 export function watchModelCall(cfg: ResolvedHttpConfig, record: ClientRecord, call: GenAiCall, startedAt: number): GenAiExchange {
   const exchange = new GenAiExchange(cfg.genAi!, call, record.span, startedAt);
+  exchange.onAbandon = () => finishClientSpan(record, ABANDONED);
   record.genAi = exchange;
   return exchange;
 }
 
 /** Marks a request closed before its response with no error: the caller cancelled it. */
 export const ABORTED = Symbol('aborted');
+/** Marks a streamed answer nobody reads any more (see `GenAiExchange.readerPaused`). */
+export const ABANDONED = Symbol('abandoned');
 
 /** Status code attributes; 4xx and 5xx are errors for a client, as the conventions say. */
 export function recordStatus(record: ClientRecord, status: number, attributes: Attributes): void {
@@ -124,7 +127,9 @@ export function finishClientSpan(record: ClientRecord, outcome: unknown): void {
   if (record.done) return;
   record.done = true;
   const { span } = record;
-  if (outcome === ABORTED || (outcome !== undefined && isAbortError(outcome))) {
+  if (outcome === ABANDONED) {
+    span.setAttribute(ATTR_AGENTRACE_ABANDONED, true);
+  } else if (outcome === ABORTED || (outcome !== undefined && isAbortError(outcome))) {
     span.setAttribute(ATTR_AGENTRACE_HTTP_ABORTED, true);
   } else if (outcome !== undefined) {
     // The error undici publishes on `undici:request:error` is the dispatcher's own (`ECONNREFUSED`,

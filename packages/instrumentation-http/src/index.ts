@@ -2,6 +2,7 @@ export { AgentraceHttpInstrumentation, instrumentHttp } from './instrumentation.
 export { DEFAULT_REDACTED_QUERY_PARAMS } from './redact.js';
 export {
   ATTR_AGENTRACE_HTTP_ABORTED,
+  ATTR_AGENTRACE_ABANDONED,
   ATTR_HTTP_RESPONSE_BODY_SIZE,
   ATTR_AGENTRACE_GEN_AI_TOOL_CALL_IDS,
   ATTR_AGENTRACE_GEN_AI_TOOL_CALL_NAMES,

@@ -169,7 +169,9 @@ function countBody(response: IncomingMessage, record: ClientRecord): void {
       record.counted! += (chunk as { length: number }).length;
       record.genAi?.responseChunk(chunk);
     }
-    return push.call(this, chunk, encoding);
+    const more = push.call(this, chunk, encoding);
+    record.genAi?.readerPaused(!more);
+    return more;
   };
 }
 

@@ -25,3 +25,8 @@ export const ATTR_AGENTRACE_GEN_AI_TOOL_CALL_NAMES = 'agentrace.gen_ai.tool_call
 export const ATTR_AGENTRACE_GEN_AI_STREAM_EVENTS = 'agentrace.gen_ai.stream.events';
 /** agentrace: streamed events larger than `genAi.maxBodyBytes`, skipped unread. */
 export const ATTR_AGENTRACE_GEN_AI_STREAM_OVERSIZED_EVENTS = 'agentrace.gen_ai.stream.oversized_events';
+/**
+ * agentrace: the span ended because nobody read on (a streamed answer its reader stopped reading
+ * without cancelling it); the same name as the decorators' abandoned streams.
+ */
+export const ATTR_AGENTRACE_ABANDONED = 'agentrace.abandoned';

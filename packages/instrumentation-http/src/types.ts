@@ -86,6 +86,13 @@ export interface GenAiOptions {
   providers?: Readonly<Record<string, string>> | ((host: string) => string | undefined);
   /** Largest JSON answer or single streamed event parsed, in bytes (larger ones are skipped). Default 1 MiB. */
   maxBodyBytes?: number;
+  /**
+   * A streamed answer whose reader stopped reading (it holds the stream paused, with no new chunk,
+   * this long) ends its span with what was seen, marked `agentrace.abandoned`. For SDKs that drop a
+   * stream without cancelling it (a `break` out of `@google/genai`'s stream). 0 turns it off. Default
+   * 300,000 ms, as the decorators' `streamIdleTimeoutMs`.
+   */
+  streamIdleTimeoutMs?: number;
 }
 
 /** What {@link instrumentHttp} returns. */

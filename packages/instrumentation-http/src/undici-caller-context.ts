@@ -49,6 +49,8 @@ export const kBodyWatcher = Symbol('agentrace.undici.body-watcher');
 export interface BodyWatcher {
   onBodySent(chunk: unknown): void;
   onData(chunk: unknown): void;
+  /** What the handler's `onData` returned: `false` asks undici to pause (the reader is not keeping up). */
+  afterData(result: unknown): void;
 }
 type CarriesCaller = { [kCaller]?: Context; [kBodyWatcher]?: BodyWatcher };
 type Method = (this: unknown, ...args: unknown[]) => unknown;
@@ -138,19 +140,24 @@ export function keepUndiciCallerContext(): UndiciCallerContext {
       const watched = name === 'onData' || name === 'onBodySent' ? (name as 'onData' | 'onBodySent') : undefined;
       const bound = {
         [name](this: CarriesCaller): unknown {
-          if (watched !== undefined) {
-            const watcher = this[kBodyWatcher];
-            if (watcher !== undefined && active) {
-              try {
-                watcher[watched](arguments[0]);
-              } catch {
-                // The watcher never throws by design; if it did, the request must not notice.
-              }
+          const watcher = watched === undefined || !active ? undefined : this[kBodyWatcher];
+          if (watcher !== undefined) {
+            try {
+              watcher[watched!](arguments[0]);
+            } catch {
+              // The watcher never throws by design; if it did, the request must not notice.
             }
           }
           const caller = this[kCaller];
-          if (!active || caller === undefined || caller === context.active()) return Reflect.apply(original, this, arguments);
-          return context.with(caller, applyWith, undefined, original, this, arguments);
+          const result = !active || caller === undefined || caller === context.active() ? Reflect.apply(original, this, arguments) : context.with(caller, applyWith, undefined, original, this, arguments);
+          if (watcher !== undefined && watched === 'onData') {
+            try {
+              watcher.afterData(result);
+            } catch {
+              // As above.
+            }
+          }
+          return result;
         },
       }[name]!;
       Object.defineProperty(bound, 'length', { value: original.length });

@@ -234,6 +234,7 @@ function startUndiciSpan(cfg: ResolvedHttpConfig, request: TracedRequest, ctx: C
     request[kBodyWatcher] = {
       onBodySent: (chunk) => exchange.requestChunk(chunk),
       onData: (chunk) => exchange.responseChunk(chunk),
+      afterData: (result) => exchange.readerPaused(result === false),
     };
   }
   request[kRecord] = record;

@@ -14,7 +14,12 @@ export interface ResolvedGenAiConfig {
   providerOf(host: string): string | undefined;
   /** Largest JSON answer (or SSE event) parsed, in bytes: anything bigger is counted, not parsed. */
   maxBodyBytes: number;
+  /** A streamed answer its reader holds paused this long with no new chunk ends its span as abandoned (0: never). */
+  streamIdleTimeoutMs: number;
 }
+
+/** The decorators' bound for a stream nobody reads, used here too. */
+export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 300_000;
 
 /** Default cap of one JSON body or SSE event parsed for attributes. */
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
@@ -76,7 +81,14 @@ export function resolveGenAiConfig(option: boolean | GenAiOptions | undefined): 
     if (typeof options.maxBodyBytes === 'number' && Number.isSafeInteger(options.maxBodyBytes) && options.maxBodyBytes >= 1024) maxBodyBytes = options.maxBodyBytes;
     else reporter.warnOnce('option genAi.maxBodyBytes', `option genAi.maxBodyBytes must be an integer of at least 1024, got ${describeError(options.maxBodyBytes)}; using ${DEFAULT_MAX_BODY_BYTES}`);
   }
+  let streamIdleTimeoutMs = DEFAULT_STREAM_IDLE_TIMEOUT_MS;
+  if (options.streamIdleTimeoutMs !== undefined) {
+    const v = options.streamIdleTimeoutMs;
+    if (typeof v === 'number' && v >= 0 && Number.isFinite(v)) streamIdleTimeoutMs = Math.floor(v);
+    else reporter.warnOnce('option genAi.streamIdleTimeoutMs', `option genAi.streamIdleTimeoutMs must be a number of milliseconds (0 for never), got ${describeError(v)}; using ${DEFAULT_STREAM_IDLE_TIMEOUT_MS}`);
+  }
   return {
+    streamIdleTimeoutMs,
     captureContent,
     content: resolveSerializeOptions({ ...CONTENT_DEFAULTS, ...limits }),
     latest: latestFromEnv(env.OTEL_SEMCONV_STABILITY_OPT_IN),

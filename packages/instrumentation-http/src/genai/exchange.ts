@@ -97,6 +97,12 @@ export class GenAiExchange {
   private inflater: zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined;
   private firstChunkAt: number | undefined;
   private finished = false;
+  /** Response chunks seen, and whether the reader asked the transport to pause after the last one. */
+  private chunks = 0;
+  private paused = false;
+  private idleTimer: NodeJS.Timeout | undefined;
+  /** Ends the span as abandoned (set by whoever owns the span). */
+  onAbandon: (() => void) | undefined;
   readonly state: ResponseState;
 
   constructor(
@@ -204,10 +210,32 @@ export class GenAiExchange {
   responseChunk(chunk: unknown): void {
     if (this.mode === 'none' || this.finished) return;
     if (this.firstChunkAt === undefined) this.firstChunkAt = performance.now();
+    this.chunks++;
     const buf = toBuffer(chunk);
     if (buf === undefined) return;
     if (this.inflater !== undefined) this.inflater.write(Buffer.from(buf));
     else this.consume(buf);
+  }
+
+  /**
+   * Whether the reader keeps up: `false` from the client's `onData`/`push` means its buffer is full.
+   * A streamed answer whose reader stopped reading (an SDK that drops its stream without cancelling
+   * it) would keep the span open for good: once the reader has held the stream paused with no new
+   * chunk for `streamIdleTimeoutMs`, the span ends, marked abandoned, with what was seen.
+   */
+  readerPaused(paused: boolean): void {
+    this.paused = paused;
+    if (!paused || this.idleTimer !== undefined || this.mode !== 'sse' || this.finished) return;
+    const idle = this.cfg.streamIdleTimeoutMs;
+    if (idle === 0) return;
+    const seen = this.chunks;
+    const check = (since: number): void => {
+      this.idleTimer = undefined;
+      if (this.finished) return;
+      if (this.paused && this.chunks === since) this.onAbandon?.();
+      else if (this.paused) this.idleTimer = setTimeout(check, idle, this.chunks).unref();
+    };
+    this.idleTimer = setTimeout(check, idle, seen).unref();
   }
 
   private consume(buf: Buffer): void {
@@ -233,6 +261,7 @@ export class GenAiExchange {
   finish(end: () => void): void {
     if (this.finished) return;
     this.finished = true;
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
     const inflater = this.inflater;
     if (inflater === undefined) {
       this.complete();
