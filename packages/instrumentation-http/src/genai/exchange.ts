@@ -111,7 +111,9 @@ export class GenAiExchange {
     private readonly span: Span,
     private readonly startedAt: number,
   ) {
-    this.state = new ResponseState(call.api, cfg.captureContent, cfg.content.maxStringLength);
+    // A little past the cap, so the serializer sees the text was longer and marks the cut (and can
+    // still mask a secret that straddles it).
+    this.state = new ResponseState(call.api, cfg.captureContent, cfg.content.maxStringLength + 128);
   }
 
   /** The whole request body, when the client hands it over at once (undici `request`, a first `end(body)`). */
