@@ -61,9 +61,19 @@ export class ResponseState {
     return c;
   }
 
+  private appends = 0;
+
   private appendText(c: Choice, delta: unknown, field: 'text' | 'reasoning' = 'text'): void {
     if (!this.keepContent || typeof delta !== 'string' || c[field].length >= this.maxChars) return;
-    c[field] += delta.length + c[field].length > this.maxChars ? delta.slice(0, this.maxChars - c[field].length) : delta;
+    c[field] = this.flatten(c[field] + (delta.length + c[field].length > this.maxChars ? delta.slice(0, this.maxChars - c[field].length) : delta));
+  }
+
+  /**
+   * `a += b` over many small deltas makes a rope of one node per delta (tens of bytes each, more than
+   * the text): every 32 appends the text is copied flat, so it costs about its own length.
+   */
+  private flatten(text: string): string {
+    return ++this.appends % 32 === 0 ? `${text} `.slice(0, -1) : text;
   }
 
   private call(c: Choice, key: string | number): ToolCall | undefined {
@@ -79,7 +89,7 @@ export class ResponseState {
 
   private appendArgs(call: ToolCall, delta: unknown): void {
     if (!this.keepContent || typeof delta !== 'string' || call.args.length >= this.maxChars) return;
-    call.args += delta.length + call.args.length > this.maxChars ? delta.slice(0, this.maxChars - call.args.length) : delta;
+    call.args = this.flatten(call.args + (delta.length + call.args.length > this.maxChars ? delta.slice(0, this.maxChars - call.args.length) : delta));
   }
 
   /** A whole (non-streamed) JSON answer, or an error body. */

@@ -43,7 +43,8 @@ export class SseParser {
         this.skipEvent();
         return;
       }
-      this.partial = start === 0 ? buffer : buffer.slice(start);
+      // A copy, not a slice: a slice keeps the whole chunk it came from alive while the stream waits.
+      this.partial = `${buffer.slice(start)} `.slice(0, -1);
     }
   }
 
