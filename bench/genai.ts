@@ -37,25 +37,33 @@ const PIECE = 'token ';
 // ------------------------------------------------------------------------------------ the model server
 
 function serve(): void {
-  const held = new Set<() => void>();
-  const server = http.createServer((req, res) => {
+  // Streams of a `…-pause-N` model stop halfway until the client releases N; the client is told as each stops.
+  const held = new Map<string, (() => void)[]>();
+  const released = new Set<string>();
+  // Keep-alive longer than any pause, so the client never reuses a socket the server is closing.
+  const server = http.createServer({ keepAliveTimeout: 120_000 }, (req, res) => {
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => {
       const body = JSON.parse(Buffer.concat(parts).toString()) as { model: string };
-      const pause = body.model.endsWith('-pause');
+      const pause = body.model.includes('-pause-') && !released.has(body.model);
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const base = { id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1_700_000_000, model: body.model };
       const line = (delta: unknown, finish: string | null = null) => `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
       let i = 0;
+      let paused = false;
       const write = (): void => {
         // About 8 chunks per write: a model's tokens arrive a few to a TCP segment.
         while (i < CHUNKS) {
           const batch: string[] = [];
           for (let k = 0; k < 8 && i < CHUNKS; k++, i++) batch.push(i === 0 ? line({ role: 'assistant', content: '' }) : line({ content: PIECE }));
           const ok = res.write(batch.join(''));
-          if (pause && i >= CHUNKS / 2 && i - 8 < CHUNKS / 2) {
-            held.add(write);
+          if (pause && !paused && i >= CHUNKS / 2) {
+            paused = true;
+            const list = held.get(body.model) ?? [];
+            list.push(write);
+            held.set(body.model, list);
+            process.send!({ held: body.model, count: list.length });
             return;
           }
           if (!ok) {
@@ -70,11 +78,11 @@ function serve(): void {
       write();
     });
   });
-  process.on('message', (m) => {
-    if (m === 'release') {
-      for (const w of held) w();
-      held.clear();
-    }
+  process.on('message', (m: { release?: string }) => {
+    if (m.release === undefined) return;
+    released.add(m.release);
+    for (const w of held.get(m.release) ?? []) w();
+    held.delete(m.release);
   });
   server.listen(0, '127.0.0.1', () => process.send!((server.address() as { port: number }).port));
 }
@@ -149,18 +157,27 @@ async function main(): Promise<void> {
 
   // Memory held per stream in flight, halfway through.
   const memory: Record<Config, number> = {} as never;
-  for (const config of CONFIGS) {
+  for (const [index, config] of CONFIGS.entries()) {
     setup(config);
+    const model = `bench-model-pause-${index}`;
     gc();
     const base = v8.getHeapStatistics().used_heap_size;
-    const chunksSeen: number[] = [];
-    const open = Array.from({ length: IN_FLIGHT }, async () => chunksSeen.push(await stream(config, 'bench-model-pause')));
-    // Wait until every stream has reached the pause.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const allHeld = new Promise<void>((resolve) => {
+      const onMessage = (m: { held?: string; count?: number }): void => {
+        if (m.held === model && m.count === IN_FLIGHT) {
+          child.off('message', onMessage);
+          resolve();
+        }
+      };
+      child.on('message', onMessage);
+    });
+    const open = Array.from({ length: IN_FLIGHT }, () => stream(config, model));
+    await allHeld;
+    // Let the client take in what was written before the pause.
+    await new Promise((resolve) => setTimeout(resolve, 300));
     gc();
-    const held = v8.getHeapStatistics().used_heap_size - base;
-    memory[config] = held / IN_FLIGHT;
-    child.send('release');
+    memory[config] = (v8.getHeapStatistics().used_heap_size - base) / IN_FLIGHT;
+    child.send({ release: model });
     await Promise.all(open);
   }
   setup('none');
