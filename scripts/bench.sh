@@ -10,7 +10,7 @@ started=$(node scripts/services.mjs up)
 trap '[ -z "$started" ] || node scripts/services.mjs down $started || true' EXIT
 
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(decorators http queue export export-loop sampling)
+[ ${#names[@]} -gt 0 ] || names=(decorators http queue export export-loop sampling genai)
 for name in "${names[@]}"; do
   echo "== bench/$name.ts" >&2
   (cd bench && NODE_ENV=production pnpm exec tsx "$name.ts")

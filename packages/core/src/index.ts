@@ -1,5 +1,7 @@
 export {
   getRunAttributes,
+  getGenAiRunAttributes,
+  isGenAiOperation,
   correlationId,
   currentRun,
   withRunAttributes,
@@ -84,16 +86,4 @@ export {
   type TraceTreeEvent,
   type TraceTreeNode,
 } from './trace-tree.js';
-export {
-  ATTR_CORRELATION_ID,
-  ATTR_ERROR_TYPE,
-  ATTR_GEN_AI_AGENT_NAME,
-  ATTR_ATTRIBUTES_DROPPED,
-  ERROR_TYPE_VALUE_OTHER,
-  ATTR_SAMPLING_KEEP,
-  EVENT_STATE_STALE_WRITE,
-  EVENT_RETRY,
-  ATTR_RETRY_ATTEMPT,
-  ATTR_MESSAGING_ATTEMPT,
-  ATTR_MESSAGING_REDELIVERED,
-} from './semconv.js';
+export * from './semconv.js';

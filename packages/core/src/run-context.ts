@@ -1,6 +1,6 @@
 import { context, createContextKey, propagation, trace, type Attributes, type AttributeValue, type Baggage, type Context } from '@opentelemetry/api';
 import { sanitizeInboundValue } from './inbound.js';
-import { ATTR_CORRELATION_ID, ATTR_GEN_AI_AGENT_NAME } from './semconv.js';
+import { ATTR_AGENTRACE_AGENT_NAME, ATTR_CORRELATION_ID, ATTR_GEN_AI_AGENT_NAME, ATTR_GEN_AI_OPERATION_NAME, GEN_AI_PREFIX } from './semconv.js';
 
 /** Run attributes that travel in baggage by default (and are read back from incoming baggage). */
 export const DEFAULT_BAGGAGE_ALLOWLIST: readonly string[] = [
@@ -102,8 +102,14 @@ export interface RunScope {
   /** Run attributes merged from every level above (user, session, tenant, ...). */
   readonly runAttributes: Readonly<Attributes>;
   readonly agentName: string | undefined;
-  /** correlation id + run attributes + agent name: what `getRunAttributes` returns. */
+  /**
+   * What `getRunAttributes` returns, for spans that are not GenAI operations: correlation id, run
+   * attributes and the agent name, with every `gen_ai.X` key written `agentrace.X`
+   * (`agentrace.agent.name`), so no plain span looks like a GenAI one.
+   */
   readonly attributes: Readonly<Attributes>;
+  /** What `getGenAiRunAttributes` returns, for GenAI operations: the same under their `gen_ai.*` names. */
+  readonly genAiAttributes: Readonly<Attributes>;
   /** The run this scope belongs to, shared by every scope derived inside it; absent for scopes rebuilt from baggage. */
   readonly run: RunLifetime | undefined;
   /** What an untrusted remote source claimed (see `acceptInboundContext`); kept until a run starts. */
@@ -150,14 +156,26 @@ function makeScope(
   run: RunLifetime | undefined,
   caller?: CallerClaims,
 ): RunScope {
-  const attributes: Attributes = { ...runAttributes };
-  if (correlationId !== undefined) attributes[ATTR_CORRELATION_ID] = correlationId;
-  if (agentName !== undefined) attributes[ATTR_GEN_AI_AGENT_NAME] = agentName;
+  const genAi: Attributes = { ...runAttributes };
+  if (correlationId !== undefined) genAi[ATTR_CORRELATION_ID] = correlationId;
+  if (agentName !== undefined) genAi[ATTR_GEN_AI_AGENT_NAME] = agentName;
+  let plain: Attributes | undefined;
+  for (const key in genAi) {
+    if (!key.startsWith(GEN_AI_PREFIX)) continue;
+    plain ??= {};
+    plain[key === ATTR_GEN_AI_AGENT_NAME ? ATTR_AGENTRACE_AGENT_NAME : `agentrace.${key.slice(GEN_AI_PREFIX.length)}`] = genAi[key];
+  }
+  let attributes: Readonly<Attributes> = Object.freeze(genAi);
+  if (plain !== undefined) {
+    for (const key in genAi) if (!key.startsWith(GEN_AI_PREFIX)) plain[key] = genAi[key];
+    attributes = Object.freeze(plain);
+  }
   return Object.freeze({
     correlationId,
     runAttributes: Object.freeze(runAttributes),
     agentName,
-    attributes: Object.freeze(attributes),
+    attributes,
+    genAiAttributes: Object.freeze(genAi),
     run,
     caller,
   });
@@ -353,12 +371,29 @@ export function enterScope(ctx: Context, scope: RunScope, parent: RunScope | und
 
 /**
  * The attributes every span started in `ctx` must carry: the run's correlation id, the run attributes
- * (in process: all of them; from another process: those on the baggage allowlist) and `gen_ai.agent.name`
- * of the active decorated agent. The tracer's span processor calls it in `onStart` for every span, so
- * HTTP and queue spans carry them too. The returned object is shared: read it, never mutate it.
+ * (in process: all of them; from another process: those on the baggage allowlist) and the name of the
+ * active decorated agent. This is the set for spans that are not GenAI operations (steps, HTTP calls,
+ * queue hops): the agent's name is `agentrace.agent.name`, and any other `gen_ai.X` run attribute is
+ * written `agentrace.X`, since backends take a span with a `gen_ai.*` attribute for a GenAI span. GenAI
+ * operations take `getGenAiRunAttributes`. The tracer's span processor picks the right one in `onStart`
+ * for every span, so HTTP and queue spans carry them too. The returned object is shared: read it, never
+ * mutate it.
  */
 export function getRunAttributes(ctx: Context): Attributes {
   return scopeOf(ctx)?.attributes ?? EMPTY;
+}
+
+/**
+ * `getRunAttributes` for a GenAI operation (a model call, `invoke_agent`, `execute_tool`): the same
+ * values with their GenAI names (`gen_ai.agent.name`, `gen_ai.conversation.id`).
+ */
+export function getGenAiRunAttributes(ctx: Context): Attributes {
+  return scopeOf(ctx)?.genAiAttributes ?? EMPTY;
+}
+
+/** Whether a span with these (start) attributes is a GenAI operation: it names one in `gen_ai.operation.name`. */
+export function isGenAiOperation(attributes: Attributes | undefined): boolean {
+  return typeof attributes?.[ATTR_GEN_AI_OPERATION_NAME] === 'string';
 }
 
 /** The correlation id of the run in the active context, if any. */

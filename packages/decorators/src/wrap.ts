@@ -84,6 +84,27 @@ function runAttributesOf(spec: Spec, args: unknown[]): Attributes | undefined {
   return attributes;
 }
 
+/**
+ * The id of the model's tool call a tool was given, when no `callId` option says where it is: the
+ * `toolCallId` of the Vercel AI SDK's execute options, or a tool call object passed as it came from the
+ * model (OpenAI's `{ id, type: 'function', function }`, Anthropic's `{ type: 'tool_use', id }`). It ties
+ * the `execute_tool` span to the inference span that asked for the call (same `gen_ai.tool.call.id`).
+ */
+function toolCallIdIn(args: unknown[]): string | undefined {
+  try {
+    for (let i = 0; i < args.length && i < 4; i++) {
+      const arg = args[i];
+      if (typeof arg !== 'object' || arg === null || Array.isArray(arg)) continue;
+      const o = arg as { toolCallId?: unknown; id?: unknown; type?: unknown; function?: unknown };
+      if (typeof o.toolCallId === 'string' && o.toolCallId !== '') return o.toolCallId;
+      if (typeof o.id === 'string' && o.id !== '' && ((o.type === 'function' && typeof o.function === 'object') || o.type === 'tool_use')) return o.id;
+    }
+  } catch {
+    // A hostile getter or proxy among the arguments: no id, and no throw into the agent.
+  }
+  return undefined;
+}
+
 function findSignal(spec: Spec, args: unknown[]): AbortSignal | undefined {
   const option = spec.options.signal;
   if (typeof option === 'function') {
@@ -222,10 +243,11 @@ function begin(spec: Spec, tracer: Tracer, self: unknown, args: unknown[]): Call
   if (!recording && !isRun && spec.retry === undefined && (spec.shape === 'sync' || spec.shape === 'async')) return spanCtx;
   const call = new Call(span, spanCtx, spec, self, args, recording, spanName, scope);
   if (recording) {
-    if (scope !== undefined) span.setAttributes(scope.attributes);
+    // Runs and tools are GenAI operations (`gen_ai.agent.name`); steps carry `agentrace.agent.name`.
+    if (scope !== undefined) span.setAttributes(spec.operation === 'step' ? scope.attributes : scope.genAiAttributes);
     if (isRun && agent !== undefined) span.setAttributes(agent.attributes);
-    if (spec.operation === 'tool' && typeof spec.options.callId === 'function') {
-      const id = safeCall(spec, 'callId', spec.options.callId, args);
+    if (spec.operation === 'tool') {
+      const id = typeof spec.options.callId === 'function' ? safeCall(spec, 'callId', spec.options.callId, args) : toolCallIdIn(args);
       if (typeof id === 'string' || typeof id === 'number') span.setAttribute(ATTR_GEN_AI_TOOL_CALL_ID, String(id));
     }
     const mapper = spec.options.attributes;

@@ -84,7 +84,8 @@ describe('correlation', () => {
     for (const s of spans) expect(s.attributes['agentrace.correlation_id']).toBe('corr-42');
     expect(root.attributes['user.id']).toBe('u-9');
     expect(root.attributes['session.id']).toBeUndefined(); // set below the run: not on the parent
-    expect(answer.attributes).toMatchObject({ 'user.id': 'u-9', 'session.id': 's-1', 'gen_ai.agent.name': 'support' });
+    expect(answer.attributes).toMatchObject({ 'user.id': 'u-9', 'session.id': 's-1', 'agentrace.agent.name': 'support' });
+    expect(search.attributes).toMatchObject({ 'gen_ai.agent.name': 'support' }); // a tool is a GenAI operation
     expect(search.attributes).toMatchObject({ 'user.id': 'u-9', 'session.id': 's-1' });
 
     expect(seen.inRun).toEqual({ correlationId: 'corr-42', attributes: { 'user.id': 'u-9', 'internal.flag': 'x' }, agentName: 'support' });
@@ -94,7 +95,7 @@ describe('correlation', () => {
       'user.id': 'u-9',
       'session.id': 's-1',
       'internal.flag': 'x',
-      'gen_ai.agent.name': 'support',
+      'agentrace.agent.name': 'support',
     });
 
     // Across a process boundary only the correlation id and allowlisted keys travel (W3C baggage header).

@@ -68,6 +68,10 @@ describe('export to Jaeger', () => {
       'gen_ai.tool.call.id': 'call-1',
       'gen_ai.agent.name': 'profile-sync',
     });
+    // A plain step is no GenAI operation: the agent's name and the conversation id under agentrace.* names.
+    const stepNode = root.children.find((c) => c.name === 'fetchProfile')!;
+    expect(stepNode.attributes).toMatchObject({ 'agentrace.agent.name': 'profile-sync', 'agentrace.conversation.id': 'conv-9' });
+    expect(Object.keys(stepNode.attributes).filter((k) => k.startsWith('gen_ai.'))).toEqual([]);
     const all = walk(root);
     expect(all).toHaveLength(3);
     for (const node of all) {

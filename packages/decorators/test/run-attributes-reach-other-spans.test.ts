@@ -34,7 +34,7 @@ describe('getRunAttributes from a span processor', () => {
     expect(http.attributes).toEqual({
       'agentrace.correlation_id': 'corr-http',
       'user.id': 'u-1',
-      'gen_ai.agent.name': 'mailer',
+      'agentrace.agent.name': 'mailer',
     });
     expect(tracing.spans()).toHaveLength(3);
     // Outside any run nothing is added.

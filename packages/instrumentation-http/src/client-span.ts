@@ -9,8 +9,10 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
-import { genAiResponseAttributes, genAiStartAttributes, type BodyCollector, type GenAiCall } from './genai.js';
-import { ATTR_AGENTRACE_HTTP_ABORTED, ATTR_HTTP_RESPONSE_BODY_SIZE } from './semconv.js';
+import type { GenAiCall } from './genai/detect.js';
+import { genAiSpanName, genAiStartAttributes, GenAiExchange, isModelCallSpan } from './genai/exchange.js';
+import type { ResolvedHttpConfig } from './internal-types.js';
+import { ATTR_AGENTRACE_ABANDONED, ATTR_AGENTRACE_HTTP_ABORTED, ATTR_HTTP_RESPONSE_BODY_SIZE } from './semconv.js';
 import type { Target } from './targets.js';
 
 /** One outgoing request's span and what is learnt about it until it ends (any client). */
@@ -23,10 +25,8 @@ export interface ClientRecord {
   declaredSize?: number;
   /** Bytes counted as they arrived, when counting was possible. */
   counted?: number;
-  genAi?: GenAiCall;
-  /** Whether the request model is known (or no longer worth looking for). */
-  modelSeen?: boolean;
-  collector?: BodyCollector;
+  /** Set when the span is a model call's inference span: reads the request and the answer as they pass. */
+  genAi?: GenAiExchange;
   /** `network.protocol.version` once the connection is known, before the response (undici). */
   protocolVersion?: string;
 }
@@ -43,8 +43,6 @@ export function newClientRecord(span: Span): ClientRecord {
     declaredSize: undefined,
     counted: undefined,
     genAi: undefined,
-    modelSeen: undefined,
-    collector: undefined,
     protocolVersion: undefined,
   };
 }
@@ -53,7 +51,14 @@ export function newClientRecord(span: Span): ClientRecord {
  * The attributes a CLIENT span starts with, node:http and undici alike: `method` is the one the
  * caller used, `normalizedMethod` what `normalizeMethod` made of it, `run` the run's attributes.
  */
-export function clientStartAttributes(method: string, normalizedMethod: string, urlFull: string, target: Target, run: Attributes | undefined): Attributes {
+export function clientStartAttributes(
+  method: string,
+  normalizedMethod: string,
+  urlFull: string,
+  target: Target,
+  run: Attributes | undefined,
+  genAi: GenAiCall | undefined,
+): Attributes {
   const attributes: Attributes = {
     [ATTR_HTTP_REQUEST_METHOD]: normalizedMethod,
     [ATTR_URL_FULL]: urlFull,
@@ -62,12 +67,38 @@ export function clientStartAttributes(method: string, normalizedMethod: string, 
   };
   if (normalizedMethod === '_OTHER') attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = method;
   if (run !== undefined) Object.assign(attributes, run);
-  if (target.genAi !== undefined) genAiStartAttributes(target.genAi, attributes);
+  if (genAi !== undefined) genAiStartAttributes(genAi, attributes);
   return attributes;
+}
+
+/**
+ * The model call a request is, when its span is to be the inference span: a recognised model API,
+ * unless the span it starts under already stands for that model call (an SDK's own GenAI span: then
+ * this one is the plain HTTP attempt under it, so the trace has one inference span per call).
+ */
+export function modelCallOf(target: Target, parent: unknown): GenAiCall | undefined {
+  const call = target.genAi;
+  if (call === undefined || isModelCallSpan(parent)) return undefined;
+  return call;
+}
+
+/** The span name: `{operation} {model}` for a model call, else the HTTP one. */
+export function clientSpanName(httpName: string, call: GenAiCall | undefined): string {
+  return call === undefined ? httpName : genAiSpanName(call);
+}
+
+/** Starts reading a model call's request and answer for its span. */
+export function watchModelCall(cfg: ResolvedHttpConfig, record: ClientRecord, call: GenAiCall, startedAt: number): GenAiExchange {
+  const exchange = new GenAiExchange(cfg.genAi!, call, record.span, startedAt);
+  exchange.onAbandon = () => finishClientSpan(record, ABANDONED);
+  record.genAi = exchange;
+  return exchange;
 }
 
 /** Marks a request closed before its response with no error: the caller cancelled it. */
 export const ABORTED = Symbol('aborted');
+/** Marks a streamed answer nobody reads any more (see `GenAiExchange.readerPaused`). */
+export const ABANDONED = Symbol('abandoned');
 
 /** Status code attributes; 4xx and 5xx are errors for a client, as the conventions say. */
 export function recordStatus(record: ClientRecord, status: number, attributes: Attributes): void {
@@ -96,7 +127,9 @@ export function finishClientSpan(record: ClientRecord, outcome: unknown): void {
   if (record.done) return;
   record.done = true;
   const { span } = record;
-  if (outcome === ABORTED || (outcome !== undefined && isAbortError(outcome))) {
+  if (outcome === ABANDONED) {
+    span.setAttribute(ATTR_AGENTRACE_ABANDONED, true);
+  } else if (outcome === ABORTED || (outcome !== undefined && isAbortError(outcome))) {
     span.setAttribute(ATTR_AGENTRACE_HTTP_ABORTED, true);
   } else if (outcome !== undefined) {
     // The error undici publishes on `undici:request:error` is the dispatcher's own (`ECONNREFUSED`,
@@ -106,11 +139,14 @@ export function finishClientSpan(record: ClientRecord, outcome: unknown): void {
   } else {
     const size = record.declaredSize ?? record.counted;
     if (size !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_BODY_SIZE, size);
-    const text = record.collector?.text();
-    if (text) {
-      const attributes = genAiResponseAttributes(text);
-      if (attributes !== undefined) span.setAttributes(attributes);
-    }
   }
-  span.end();
+  const exchange = record.genAi;
+  if (exchange === undefined) {
+    span.end();
+    return;
+  }
+  // What the answer said, as far as it was seen (a cancelled stream too). A compressed answer is
+  // decoded apart: the span then ends when the decoder has flushed, with this moment as its end.
+  const endTime = performance.timeOrigin + performance.now();
+  exchange.finish(() => span.end(endTime));
 }

@@ -1,6 +1,7 @@
 import { describeError } from '@agentrace/core';
 import type { Tracer } from '@opentelemetry/api';
 import { reporter } from './diagnostics.js';
+import { resolveGenAiConfig } from './genai/config.js';
 import { normalizeHeaderNames } from './headers.js';
 import { compileHostPatterns, isInternalHost, MATCH_ALL, MATCH_NONE } from './host-patterns.js';
 import type { ResolvedHttpConfig } from './internal-types.js';
@@ -18,7 +19,7 @@ export function resolveConfig(options: AgentraceHttpInstrumentationConfig, trace
     tracer,
     client: flag(options.client, 'client', true),
     server: flag(options.server, 'server', true),
-    genAi: flag(options.genAi, 'genAi', true),
+    genAi: resolveGenAiConfig(options.genAi),
     runAttributes: flag(options.runAttributes, 'runAttributes', true),
     isExportUrl: (url) => {
       for (const prefix of exporterUrls) if (url.startsWith(prefix)) return true;

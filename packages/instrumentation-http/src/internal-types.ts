@@ -1,5 +1,6 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { HostMatcher } from './host-patterns.js';
+import type { ResolvedGenAiConfig } from './genai/config.js';
 import type { Target } from './targets.js';
 
 /** Options after defaults and validation; what every part of the package reads. */
@@ -8,7 +9,8 @@ export interface ResolvedHttpConfig {
   tracer: Tracer;
   client: boolean;
   server: boolean;
-  genAi: boolean;
+  /** Model-call recognition, or undefined when off. */
+  genAi: ResolvedGenAiConfig | undefined;
   runAttributes: boolean;
   /** True for the trace exporter's URL, never traced (pure, so cached per URL in `targets`). */
   isExportUrl(url: string): boolean;

@@ -7,12 +7,22 @@ import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { syncBuiltinESMExports } from 'node:module';
 import { reporter } from './diagnostics.js';
-import { ABORTED, clientStartAttributes, declaredLength, finishClientSpan, newClientRecord, recordStatus, type ClientRecord } from './client-span.js';
-import { BodyCollector, isJson, requestModel } from './genai.js';
+import {
+  ABORTED,
+  clientSpanName,
+  clientStartAttributes,
+  declaredLength,
+  finishClientSpan,
+  modelCallOf,
+  newClientRecord,
+  recordStatus,
+  watchModelCall,
+  type ClientRecord,
+} from './client-span.js';
+import { isModelCallSpan, type GenAiExchange } from './genai/exchange.js';
 import { captureHeaders } from './headers.js';
 import type { ResolvedHttpConfig } from './internal-types.js';
 import { redactUrl } from './redact.js';
-import { ATTR_GEN_AI_REQUEST_MODEL } from './semconv.js';
 import { normalizeMethod, outboundContext, runAttributes, spanName } from './span-common.js';
 import { targetOf } from './targets.js';
 import { splitAuthority } from './url-parts.js';
@@ -80,9 +90,7 @@ export function patchNodeHttpClient(cfg: ResolvedHttpConfig): () => void {
 }
 
 function startClientSpan(cfg: ResolvedHttpConfig, req: TracedRequest, ctx: Context, args: unknown[], defaultProtocol: string): void {
-  // A request that already carries a traceparent is traced by someone else (the official
-  // instrumentation-http injects before creating the request, or the caller propagates by hand).
-  if (req.headersSent || req.getHeader('traceparent') !== undefined) return;
+  if (req.headersSent) return;
   const method = req.method;
   const protocol = req.protocol || defaultProtocol;
   const hostHeader = req.getHeader('host');
@@ -91,25 +99,28 @@ function startClientSpan(cfg: ResolvedHttpConfig, req: TracedRequest, ctx: Conte
   const url = `${protocol}//${authority}${path}`;
   const target = targetOf(cfg, url, path, () => splitAuthority(authority, protocol === 'https:' ? 443 : 80));
   if (target.isExport || cfg.ignoreOutgoingByUser(method, url)) return;
+  const parent = trace.getSpan(ctx);
+  // A request that already carries a traceparent is traced by someone else (the official
+  // instrumentation-http injects before creating the request, or the caller propagates by hand),
+  // unless it is an SDK's model-call span propagating itself: the attempt under it is ours.
+  if (req.getHeader('traceparent') !== undefined && (target.genAi === undefined || parent === undefined || !isModelCallSpan(parent))) return;
+  const call = modelCallOf(target, parent);
   const m = normalizeMethod(method);
   // Credentials given apart from the URL (`auth`, a URL object's user) are not in the cached one;
   // redactUrl puts the marker in place of whatever userinfo it finds.
   const urlFull = hasCredentials(args) ? redactUrl(`${protocol}//user@${authority}${path}`, cfg.redactedQueryParams) : target.urlFull;
-  const run = runAttributes(cfg, ctx);
-  const attributes = clientStartAttributes(method, m, urlFull, target, run);
-  const genAi = target.genAi;
+  const run = runAttributes(cfg, ctx, call !== undefined);
+  const attributes = clientStartAttributes(method, m, urlFull, target, run, call);
   if (cfg.requestHeaders.length > 0) captureHeaders(attributes, 'http.request.header.', cfg.requestHeaders, (name) => req.getHeader(name));
-  const span = cfg.tracer.startSpan(spanName(m), { kind: SpanKind.CLIENT, attributes }, ctx);
+  const startedAt = performance.now();
+  const span = cfg.tracer.startSpan(clientSpanName(spanName(m), call), { kind: SpanKind.CLIENT, attributes }, ctx);
   // Injected last, after every attribute hook, so nothing can tamper with the propagation headers.
   const carrier: Record<string, string> = {};
   propagation.inject(outboundContext(ctx, run, span, target), carrier);
   for (const key in carrier) req.setHeader(key, carrier[key]!);
   if (!span.isRecording()) return;
   const record = newClientRecord(span);
-  if (genAi !== undefined) {
-    record.genAi = genAi;
-    watchRequestBody(req, span);
-  }
+  if (call !== undefined) watchRequestBody(req, watchModelCall(cfg, record, call, startedAt));
   req[kRecord] = record;
   // `on`, not `once`: each event comes once per request anyway, and `once` allocates a wrapper.
   req.on(errorMonitor, (error: unknown) => finishClientSpan(record, error));
@@ -125,9 +136,9 @@ function observeResponse(cfg: ResolvedHttpConfig, record: ClientRecord, response
   record.declaredSize = declaredLength(rawHeader(response.rawHeaders, 'content-length'));
   if (cfg.responseHeaders.length > 0) captureHeaders(attributes, 'http.response.header.', cfg.responseHeaders, (name) => response.headers[name]);
   record.span.setAttributes(attributes);
-  const collect = record.genAi !== undefined && isJson(response.headers['content-type']) && response.headers['content-encoding'] === undefined;
-  if (collect) record.collector = new BodyCollector();
-  if (record.declaredSize === undefined || collect) countBody(response, record);
+  const exchange = record.genAi;
+  if (exchange !== undefined) exchange.response(response.statusCode ?? 0, (name) => rawHeader(response.rawHeaders, name));
+  if (record.declaredSize === undefined || exchange !== undefined) countBody(response, record);
   response.on('end', () => finishClientSpan(record, undefined));
   response.on(errorMonitor, (error: unknown) => finishClientSpan(record, error));
   response.on('close', () => finishClientSpan(record, response.complete ? undefined : ABORTED));
@@ -156,20 +167,19 @@ function countBody(response: IncomingMessage, record: ClientRecord): void {
   response.push = function (this: IncomingMessage, chunk: unknown, encoding?: BufferEncoding): boolean {
     if (chunk !== null && chunk !== undefined) {
       record.counted! += (chunk as { length: number }).length;
-      record.collector?.add(chunk);
+      record.genAi?.responseChunk(chunk);
     }
-    return push.call(this, chunk, encoding);
+    const more = push.call(this, chunk, encoding);
+    record.genAi?.readerPaused(!more);
+    return more;
   };
 }
 
-/** Reads the model from the first body chunk written, for GenAI calls only. */
-function watchRequestBody(req: ClientRequest, span: Span): void {
-  let seen = false;
+/** Shows a model call's request body to its exchange as it is written (`write`, `end`), unchanged. */
+function watchRequestBody(req: ClientRequest, exchange: GenAiExchange): void {
   const look = (chunk: unknown): void => {
-    if (seen || chunk === undefined || chunk === null || typeof chunk === 'function') return;
-    seen = true;
-    const model = requestModel(chunk);
-    if (model !== undefined) span.setAttribute(ATTR_GEN_AI_REQUEST_MODEL, model);
+    if (chunk === undefined || chunk === null || typeof chunk === 'function') return;
+    exchange.requestChunk(chunk);
   };
   const { write, end } = req;
   req.write = function (this: ClientRequest, chunk: unknown, ...rest: unknown[]): boolean {

@@ -115,7 +115,7 @@ function startServerSpan(cfg: ResolvedHttpConfig, req: IncomingMessage, res: Ser
   }
   const agent = headers['user-agent'];
   if (agent !== undefined) attributes[ATTR_USER_AGENT_ORIGINAL] = agent;
-  const run = runAttributes(cfg, parent);
+  const run = runAttributes(cfg, parent, false);
   if (run !== undefined) Object.assign(attributes, run);
   const claims = callerAttributes(parent);
   if (claims !== undefined) Object.assign(attributes, claims);

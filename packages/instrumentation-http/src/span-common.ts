@@ -1,4 +1,4 @@
-import { ATTR_CORRELATION_ID, getBaggageAllowlist, getRunAttributes } from '@agentrace/core';
+import { ATTR_CORRELATION_ID, getBaggageAllowlist, getGenAiRunAttributes, getRunAttributes } from '@agentrace/core';
 import { propagation, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import type { Target } from './targets.js';
 import { reporter } from './diagnostics.js';
@@ -18,11 +18,15 @@ export function spanName(method: string): string {
   return method === '_OTHER' ? 'HTTP' : method;
 }
 
-/** The run attributes of `ctx` (agent name, correlation id); never throws. */
-export function runAttributes(cfg: ResolvedHttpConfig, ctx: Context): Attributes | undefined {
+/**
+ * The run attributes of `ctx` (agent name, correlation id); never throws. A model call's inference
+ * span is a GenAI operation and takes them under their GenAI names (`gen_ai.agent.name`); a plain
+ * HTTP span under `agentrace.*` names.
+ */
+export function runAttributes(cfg: ResolvedHttpConfig, ctx: Context, genAi: boolean): Attributes | undefined {
   if (!cfg.runAttributes) return undefined;
   try {
-    return getRunAttributes(ctx);
+    return genAi ? getGenAiRunAttributes(ctx) : getRunAttributes(ctx);
   } catch (error) {
     reporter.warnOnce('run-attributes', 'getRunAttributes threw; HTTP spans go without run attributes', error);
     return undefined;

@@ -1,4 +1,4 @@
-import { detectGenAiCall, type GenAiCall } from './genai.js';
+import { detectGenAiCall, type GenAiCall } from './genai/detect.js';
 import type { ResolvedHttpConfig } from './internal-types.js';
 import { redactUrl } from './redact.js';
 
@@ -42,7 +42,7 @@ export function targetOf(
       address,
       port,
       isExport: cfg.isExportUrl(url),
-      genAi: cfg.genAi ? detectGenAiCall(address, path) : undefined,
+      genAi: cfg.genAi !== undefined ? detectGenAiCall(cfg.genAi, address, path) : undefined,
       traceContext: cfg.traceContextTo(host, url),
       baggage: !cfg.baggageTo(host, url) ? 'none' : cfg.identityListed ? 'all' : 'without-identity',
     };

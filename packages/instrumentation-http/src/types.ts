@@ -1,3 +1,4 @@
+import type { SerializeOptions } from '@agentrace/core';
 import type { TracerProvider } from '@opentelemetry/api';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 import type { HostPattern } from './host-patterns.js';
@@ -52,8 +53,11 @@ export interface AgentraceHttpInstrumentationConfig extends InstrumentationConfi
    * `@agentrace/core` (`token`, `api_key`, `client_secret`, ...) or `key`. Default: none added.
    */
   redactedQueryParams?: readonly string[];
-  /** `gen_ai.*` attributes on calls to OpenAI-compatible and Anthropic APIs. Default true. */
-  genAi?: boolean;
+  /**
+   * Model API calls (OpenAI-compatible, Anthropic, Gemini) become GenAI inference spans: `true`
+   * (default), `false`, or options. See the README's "Model calls".
+   */
+  genAi?: boolean | GenAiOptions;
   /**
    * Hosts outgoing requests send `traceparent` and `tracestate` to (`HostPattern`s: `'*'`, `'internal'`,
    * a host, `'*.example.com'`, a CIDR range, a RegExp tested on the URL). Default `['*']`: trace
@@ -79,6 +83,39 @@ export interface AgentraceHttpInstrumentationConfig extends InstrumentationConfi
    * agentrace span processor. Default true.
    */
   runAttributes?: boolean;
+}
+
+/** Options of the model-call spans (`genAi`). */
+export interface GenAiOptions {
+  /** Recognise model API calls. Default true. */
+  enabled?: boolean;
+  /**
+   * Record `gen_ai.system_instructions`, `gen_ai.input.messages`, `gen_ai.output.messages` and
+   * `gen_ai.tool.definitions` (JSON text in the conventions' structures, capped and redacted).
+   * Default: `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` (`true`, or `SPAN_ONLY` /
+   * `SPAN_AND_EVENT`), else false.
+   */
+  captureContent?: boolean;
+  /**
+   * Caps and redaction of captured content (`serializeValue` options of `@agentrace/core`). Default:
+   * core's rules and caps, with 200 entries per list, 4,096 characters per string and 32 KiB per attribute.
+   */
+  contentLimits?: SerializeOptions;
+  /**
+   * `gen_ai.provider.name` for hosts agentrace does not know (a local vLLM or Ollama, a gateway): a map
+   * from host name to provider, or a function of the host. Default: well-known hosts, else the API's
+   * shape (`openai`, `anthropic`, `gcp.gen_ai`).
+   */
+  providers?: Readonly<Record<string, string>> | ((host: string) => string | undefined);
+  /** Largest JSON answer or single streamed event parsed, in bytes (larger ones are skipped). Default 1 MiB. */
+  maxBodyBytes?: number;
+  /**
+   * A streamed answer whose reader stopped reading (it holds the stream paused, with no new chunk,
+   * this long) ends its span with what was seen, marked `agentrace.abandoned`. For SDKs that drop a
+   * stream without cancelling it (a `break` out of `@google/genai`'s stream). 0 turns it off. Default
+   * 300,000 ms, as the decorators' `streamIdleTimeoutMs`.
+   */
+  streamIdleTimeoutMs?: number;
 }
 
 /** What {@link instrumentHttp} returns. */

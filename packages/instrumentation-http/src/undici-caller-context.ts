@@ -38,7 +38,21 @@ export interface UndiciCallerContext {
 }
 
 const kCaller = Symbol('agentrace.undici.caller');
-type CarriesCaller = { [kCaller]?: Context };
+
+/**
+ * Set on an undici `Request` whose bytes are to be seen (a model call): `onBodySent` gets each piece
+ * of the request body as undici writes it, `onData` each piece of the response body as undici hands
+ * it to the handler (before the handler runs, never changing what it gets or returns). Node's bundled
+ * undici publishes neither on a diagnostics channel, so these ride on the `Request` methods wrapped here.
+ */
+export const kBodyWatcher = Symbol('agentrace.undici.body-watcher');
+export interface BodyWatcher {
+  onBodySent(chunk: unknown): void;
+  onData(chunk: unknown): void;
+  /** What the handler's `onData` returned: `false` asks undici to pause (the reader is not keeping up). */
+  afterData(result: unknown): void;
+}
+type CarriesCaller = { [kCaller]?: Context; [kBodyWatcher]?: BodyWatcher };
 type Method = (this: unknown, ...args: unknown[]) => unknown;
 
 /** The `Request` methods undici calls to hand the handler a connection, the response and the end. */
@@ -123,11 +137,27 @@ export function keepUndiciCallerContext(): UndiciCallerContext {
       if (typeof original !== 'function') continue;
       // One wrapper per method and undici copy. Per call: a property read, and a comparison that
       // skips the context switch when undici already runs it in the caller's context.
+      const watched = name === 'onData' || name === 'onBodySent' ? (name as 'onData' | 'onBodySent') : undefined;
       const bound = {
         [name](this: CarriesCaller): unknown {
+          const watcher = watched === undefined || !active ? undefined : this[kBodyWatcher];
+          if (watcher !== undefined) {
+            try {
+              watcher[watched!](arguments[0]);
+            } catch {
+              // The watcher never throws by design; if it did, the request must not notice.
+            }
+          }
           const caller = this[kCaller];
-          if (!active || caller === undefined || caller === context.active()) return Reflect.apply(original, this, arguments);
-          return context.with(caller, applyWith, undefined, original, this, arguments);
+          const result = !active || caller === undefined || caller === context.active() ? Reflect.apply(original, this, arguments) : context.with(caller, applyWith, undefined, original, this, arguments);
+          if (watcher !== undefined && watched === 'onData') {
+            try {
+              watcher.afterData(result);
+            } catch {
+              // As above.
+            }
+          }
+          return result;
         },
       }[name]!;
       Object.defineProperty(bound, 'length', { value: original.length });

@@ -2,15 +2,24 @@ import { propagation, SpanKind, type Attributes, type Context } from '@opentelem
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { ATTR_NETWORK_PROTOCOL_VERSION } from '@opentelemetry/semantic-conventions';
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { clientStartAttributes, declaredLength, finishClientSpan, newClientRecord, recordStatus, type ClientRecord } from './client-span.js';
+import {
+  clientSpanName,
+  clientStartAttributes,
+  declaredLength,
+  finishClientSpan,
+  modelCallOf,
+  newClientRecord,
+  recordStatus,
+  watchModelCall,
+  type ClientRecord,
+} from './client-span.js';
 import { reporter } from './diagnostics.js';
-import { BodyCollector, isJson, requestModel } from './genai.js';
 import { captureHeaders } from './headers.js';
 import type { ResolvedHttpConfig } from './internal-types.js';
-import { ATTR_GEN_AI_REQUEST_MODEL } from './semconv.js';
 import { normalizeMethod, outboundContext, runAttributes, spanName } from './span-common.js';
+import { isModelCallSpan } from './genai/exchange.js';
 import { targetOf } from './targets.js';
-import { keepUndiciCallerContext } from './undici-caller-context.js';
+import { kBodyWatcher, keepUndiciCallerContext, type BodyWatcher } from './undici-caller-context.js';
 import { splitAuthority } from './url-parts.js';
 
 /** What undici publishes of a request (the fields we read; undici 6 and 7 alike). */
@@ -30,7 +39,7 @@ interface UndiciResponse {
 }
 
 const kRecord = Symbol('agentrace.undici.client');
-type TracedRequest = UndiciRequest & { [kRecord]?: ClientRecord };
+type TracedRequest = UndiciRequest & { [kRecord]?: ClientRecord; [kBodyWatcher]?: BodyWatcher };
 type Subscriber = (message: unknown) => void;
 
 const createChannel = diagnosticsChannel.channel('undici:request:create') as unknown as { _subscribers?: unknown };
@@ -73,6 +82,29 @@ function responseHeader(response: UndiciResponse, name: string): string | undefi
     if (key.length === name.length && key.toString('latin1').toLowerCase() === name) return headers[i + 1]?.toString('latin1');
   }
   return undefined;
+}
+
+/** Sets a propagation header: replaces one the caller (an SDK propagating its own span) already set. */
+function setHeader(request: UndiciRequest, name: string, value: string, replace: boolean): void {
+  if (replace) {
+    const headers = request.headers;
+    if (Array.isArray(headers)) {
+      for (let i = 0; i < headers.length; i += 2) {
+        const key = headers[i];
+        if (typeof key === 'string' && key.toLowerCase() === name) {
+          headers[i + 1] = value;
+          return;
+        }
+      }
+    } else if (typeof headers === 'string') {
+      const line = new RegExp(`^${name}:.*$`, 'im');
+      if (line.test(headers)) {
+        request.headers = headers.replace(line, `${name}: ${value}`);
+        return;
+      }
+    }
+  }
+  addHeader(request, name, value);
 }
 
 function addHeader(request: UndiciRequest, name: string, value: string): void {
@@ -130,18 +162,7 @@ export function instrumentUndici(cfg: ResolvedHttpConfig): () => void {
       captureHeaders(attributes, 'http.response.header.', cfg.responseHeaders, (name) => responseHeader(response, name));
     }
     record.span.setAttributes(attributes);
-    if (record.genAi !== undefined && isJson(responseHeader(response, 'content-type')) && responseHeader(response, 'content-encoding') === undefined) {
-      record.collector = new BodyCollector();
-    }
-  };
-  const onBodySent: Subscriber = (message) => {
-    // undici 7 shows the body as it is sent; fetch bodies are streams, unreadable at create time.
-    const { request, chunk } = message as { request: TracedRequest; chunk: unknown };
-    const record = request[kRecord];
-    if (record === undefined || record.genAi === undefined || record.modelSeen === true) return;
-    record.modelSeen = true;
-    const model = requestModel(chunk);
-    if (model !== undefined) record.span.setAttribute(ATTR_GEN_AI_REQUEST_MODEL, model);
+    record.genAi?.response(response.statusCode, (name) => responseHeader(response, name));
   };
   const onBodyReceived: Subscriber = (message) => {
     // undici 7 only: Node 20's bundled undici publishes no body chunks.
@@ -149,7 +170,6 @@ export function instrumentUndici(cfg: ResolvedHttpConfig): () => void {
     const record = request[kRecord];
     if (record === undefined) return;
     record.counted = (record.counted ?? 0) + chunk.length;
-    record.collector?.add(chunk);
   };
   const onTrailers: Subscriber = (message) => {
     const record = (message as { request: TracedRequest }).request[kRecord];
@@ -173,7 +193,6 @@ export function instrumentUndici(cfg: ResolvedHttpConfig): () => void {
     ['undici:request:trailers', onTrailers],
     ['undici:request:error', onError],
   ];
-  if (cfg.genAi) subscribers.push(['undici:request:bodyChunkSent', onBodySent]);
   for (const [name, fn] of subscribers) diagnosticsChannel.subscribe(name, fn);
   return () => {
     for (const [name, fn] of subscribers) diagnosticsChannel.unsubscribe(name, fn);
@@ -185,34 +204,43 @@ function startUndiciSpan(cfg: ResolvedHttpConfig, request: TracedRequest, ctx: C
   const method = request.method;
   if (method === 'CONNECT') return; // a proxy tunnel, not a request of the app
   if (isTracingSuppressed(ctx)) return;
-  // Already propagated: the official instrumentation (subscribed before us) or the caller by hand.
-  if (hasHeader(request.headers, 'traceparent') || officialUndiciInstrumentation()) return;
+  if (officialUndiciInstrumentation()) return;
   const url = request.origin + request.path;
   const target = targetOf(cfg, url, request.path, () => originParts(request.origin));
   if (target.isExport || cfg.ignoreOutgoingByUser(method, url)) return;
+  const parent = trace.getSpan(ctx);
+  // Already propagated: the caller by hand, or the official instrumentation subscribed before us,
+  // steps aside. Except under an SDK's own model-call span (the Anthropic SDK propagates its call
+  // span on each attempt): the attempt is this span, its child, and propagates itself instead.
+  const propagated = hasHeader(request.headers, 'traceparent');
+  if (propagated && (target.genAi === undefined || !isSdkModelSpan(parent))) return;
+  const call = modelCallOf(target, parent);
   const m = normalizeMethod(method);
-  const run = runAttributes(cfg, ctx);
-  const attributes = clientStartAttributes(method, m, target.urlFull, target, run);
-  const genAi = target.genAi;
-  let modelSeen = false;
-  if (genAi !== undefined) {
-    const model = requestModel(request.body);
-    if (model !== undefined) {
-      attributes[ATTR_GEN_AI_REQUEST_MODEL] = model;
-      modelSeen = true;
-    }
-  }
+  const run = runAttributes(cfg, ctx, call !== undefined);
+  const attributes = clientStartAttributes(method, m, target.urlFull, target, run, call);
   if (cfg.requestHeaders.length > 0) captureHeaders(attributes, 'http.request.header.', cfg.requestHeaders, (name) => requestHeader(request.headers, name));
-  const span = cfg.tracer.startSpan(spanName(m), { kind: SpanKind.CLIENT, attributes }, ctx);
+  const startedAt = performance.now();
+  const span = cfg.tracer.startSpan(clientSpanName(spanName(m), call), { kind: SpanKind.CLIENT, attributes }, ctx);
   // Injected last, after every attribute is set, so nothing can tamper with the propagation headers.
   const carrier: Record<string, string> = {};
   propagation.inject(outboundContext(ctx, run, span, target), carrier);
-  for (const key in carrier) addHeader(request, key, carrier[key]!);
+  for (const key in carrier) setHeader(request, key, carrier[key]!, propagated);
   if (!span.isRecording()) return;
   const record = newClientRecord(span);
-  if (genAi !== undefined) {
-    record.genAi = genAi;
-    record.modelSeen = modelSeen;
+  if (call !== undefined) {
+    const exchange = watchModelCall(cfg, record, call, startedAt);
+    // undici's `request` hands the body over whole; fetch streams it (seen as it is sent).
+    exchange.requestBody(request.body);
+    request[kBodyWatcher] = {
+      onBodySent: (chunk) => exchange.requestChunk(chunk),
+      onData: (chunk) => exchange.responseChunk(chunk),
+      afterData: (result) => exchange.readerPaused(result === false),
+    };
   }
   request[kRecord] = record;
+}
+
+/** A model-call span made by an SDK (not ours): the parent its HTTP attempts go under. */
+function isSdkModelSpan(span: unknown): boolean {
+  return span !== undefined && isModelCallSpan(span);
 }
