@@ -1,4 +1,4 @@
-import { context, propagation, SpanKind, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { context, propagation, SpanKind, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { ATTR_NETWORK_PROTOCOL_VERSION } from '@opentelemetry/semantic-conventions';
 import diagnosticsChannel from 'node:diagnostics_channel';

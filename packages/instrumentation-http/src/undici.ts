@@ -1,4 +1,4 @@
-import { propagation, SpanKind, type Attributes, type Context } from '@opentelemetry/api';
+import { propagation, SpanKind, trace, type Attributes, type Context } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { ATTR_NETWORK_PROTOCOL_VERSION } from '@opentelemetry/semantic-conventions';
 import diagnosticsChannel from 'node:diagnostics_channel';
