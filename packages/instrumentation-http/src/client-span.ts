@@ -12,6 +12,7 @@ import {
 import type { GenAiCall } from './genai/detect.js';
 import { genAiSpanName, genAiStartAttributes, GenAiExchange, isModelCallSpan } from './genai/exchange.js';
 import type { ResolvedHttpConfig } from './internal-types.js';
+import { clientHttpSpanName } from './span-naming.js';
 import { ATTR_AGENTRACE_ABANDONED, ATTR_AGENTRACE_HTTP_ABORTED, ATTR_HTTP_RESPONSE_BODY_SIZE } from './semconv.js';
 import type { Target } from './targets.js';
 
@@ -83,8 +84,9 @@ export function modelCallOf(target: Target, parent: unknown): GenAiCall | undefi
 }
 
 /** The span name: `{operation} {model}` for a model call, else the HTTP one. */
-export function clientSpanName(httpName: string, call: GenAiCall | undefined): string {
-  return call === undefined ? httpName : genAiSpanName(call);
+/** A model call is named by the GenAI conventions; any other call by its method, template or the user's hook. */
+export function clientSpanName(cfg: ResolvedHttpConfig, method: string, urlFull: string, attributes: Attributes, call: GenAiCall | undefined): string {
+  return call === undefined ? clientHttpSpanName(cfg, method, urlFull, attributes) : genAiSpanName(call);
 }
 
 /** Starts reading a model call's request and answer for its span. */

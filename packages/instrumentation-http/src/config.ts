@@ -35,7 +35,15 @@ export function resolveConfig(options: AgentraceHttpInstrumentationConfig, trace
     identityListed: Array.isArray(options.propagateBaggageTo),
     trustedCallers: compileHostPatterns(options.trustedCallers, 'trustedCallers', MATCH_NONE),
     redactedQueryParams: new Set([...DEFAULT_REDACTED_QUERY_PARAMS, ...stringList(options.redactedQueryParams, 'redactedQueryParams')]),
+    urlTemplate: fn(options.urlTemplate, 'urlTemplate'),
+    spanName: fn(options.spanName, 'spanName'),
   };
+}
+
+function fn<F>(value: F | undefined, name: string): F | undefined {
+  if (value === undefined || typeof value === 'function') return value;
+  reporter.warnOnce(`option ${name}`, `option ${name} must be a function, got ${describeError(value)}; ignored`);
+  return undefined;
 }
 
 function flag(value: unknown, name: string, fallback: boolean): boolean {

@@ -1,5 +1,6 @@
 export { AgentraceHttpInstrumentation, instrumentHttp } from './instrumentation.js';
 export { DEFAULT_REDACTED_QUERY_PARAMS } from './redact.js';
+export { setHttpRoute } from './span-naming.js';
 export {
   ATTR_AGENTRACE_HTTP_ABORTED,
   ATTR_AGENTRACE_ABANDONED,
@@ -15,4 +16,5 @@ export type {
   HttpIgnoreRule,
   HttpInstrumentationHandle,
   HttpRequestInfo,
+  HttpSpanNameInfo,
 } from './types.js';

@@ -2,6 +2,7 @@ import type { Tracer } from '@opentelemetry/api';
 import type { HostMatcher } from './host-patterns.js';
 import type { ResolvedGenAiConfig } from './genai/config.js';
 import type { Target } from './targets.js';
+import type { HttpRequestInfo, HttpSpanNameInfo } from './types.js';
 
 /** Options after defaults and validation; what every part of the package reads. */
 export interface ResolvedHttpConfig {
@@ -33,4 +34,6 @@ export interface ResolvedHttpConfig {
   trustedCallers: HostMatcher;
   /** Query parameter names whose values are redacted. */
   redactedQueryParams: ReadonlySet<string>;
+  urlTemplate: ((request: HttpRequestInfo) => string | undefined) | undefined;
+  spanName: ((info: HttpSpanNameInfo) => string | undefined) | undefined;
 }

@@ -23,7 +23,7 @@ import { isModelCallSpan, type GenAiExchange } from './genai/exchange.js';
 import { captureHeaders } from './headers.js';
 import type { ResolvedHttpConfig } from './internal-types.js';
 import { redactUrl } from './redact.js';
-import { normalizeMethod, outboundContext, runAttributes, spanName } from './span-common.js';
+import { normalizeMethod, outboundContext, runAttributes } from './span-common.js';
 import { targetOf } from './targets.js';
 import { splitAuthority } from './url-parts.js';
 
@@ -113,7 +113,7 @@ function startClientSpan(cfg: ResolvedHttpConfig, req: TracedRequest, ctx: Conte
   const attributes = clientStartAttributes(method, m, urlFull, target, run, call);
   if (cfg.requestHeaders.length > 0) captureHeaders(attributes, 'http.request.header.', cfg.requestHeaders, (name) => req.getHeader(name));
   const startedAt = performance.now();
-  const span = cfg.tracer.startSpan(clientSpanName(spanName(m), call), { kind: SpanKind.CLIENT, attributes }, ctx);
+  const span = cfg.tracer.startSpan(clientSpanName(cfg, m, urlFull, attributes, call), { kind: SpanKind.CLIENT, attributes }, ctx);
   // Injected last, after every attribute hook, so nothing can tamper with the propagation headers.
   const carrier: Record<string, string> = {};
   propagation.inject(outboundContext(ctx, run, span, target), carrier);

@@ -22,7 +22,8 @@ import { captureHeaders } from './headers.js';
 import type { ResolvedHttpConfig } from './internal-types.js';
 import { mayNeedRedaction, redactQuery } from './redact.js';
 import { ATTR_AGENTRACE_HTTP_ABORTED, ATTR_HTTP_RESPONSE_BODY_SIZE } from './semconv.js';
-import { normalizeMethod, runAttributes, spanName } from './span-common.js';
+import { normalizeMethod, runAttributes } from './span-common.js';
+import { nameServerSpanByRoute, serverHttpSpanName, withRouteSlot } from './span-naming.js';
 import { splitAuthority } from './url-parts.js';
 
 type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
@@ -120,20 +121,20 @@ function startServerSpan(cfg: ResolvedHttpConfig, req: IncomingMessage, res: Ser
   const claims = callerAttributes(parent);
   if (claims !== undefined) Object.assign(attributes, claims);
   if (cfg.requestHeaders.length > 0) captureHeaders(attributes, 'http.request.header.', cfg.requestHeaders, (name) => headers[name]);
-  const span = cfg.tracer.startSpan(spanName(m), { kind: SpanKind.SERVER, attributes }, parent);
-  const ctx = trace.setSpan(parent, span);
+  const path = q === -1 ? target : target.slice(0, q);
+  const span = cfg.tracer.startSpan(serverHttpSpanName(cfg, m, path), { kind: SpanKind.SERVER, attributes }, parent);
+  // The handler runs with a slot for its route, which a framework's instrumentation or setHttpRoute fills.
+  const { ctx, slot } = withRouteSlot(trace.setSpan(parent, span), span);
   if (span.isRecording()) {
     let done = false;
-    res.once('finish', () => {
+    const end = (aborted: boolean): void => {
       if (done) return;
       done = true;
-      endServerSpan(cfg, span, res, false);
-    });
-    res.once('close', () => {
-      if (done) return;
-      done = true;
-      endServerSpan(cfg, span, res, !res.writableFinished);
-    });
+      nameServerSpanByRoute(cfg, span, slot, req, m, path);
+      endServerSpan(cfg, span, res, aborted);
+    };
+    res.once('finish', () => end(false));
+    res.once('close', () => end(!res.writableFinished));
   }
   // Body and response events come from the socket's context; bind them to the request's.
   context.bind(ctx, req);

@@ -83,6 +83,33 @@ export interface AgentraceHttpInstrumentationConfig extends InstrumentationConfi
    * agentrace span processor. Default true.
    */
   runAttributes?: boolean;
+  /**
+   * The `url.template` of an outgoing request (e.g. `/users/{id}`), given its method and redacted
+   * URL; return undefined for none. The CLIENT span is then named `{method} {url.template}`, as the
+   * conventions say, instead of `GET`. Default: none. A model API call is named by the GenAI
+   * conventions instead.
+   */
+  urlTemplate?: (request: HttpRequestInfo) => string | undefined;
+  /**
+   * Names CLIENT and SERVER spans: return a name, or undefined for the default (`{method}`,
+   * `{method} {url.template}`, `{method} {http.route}`). Called at the start of each span and, for a
+   * server span whose route became known, again at its end. Keep names low-cardinality (a template or
+   * route, never an id). Default: none.
+   */
+  spanName?: (info: HttpSpanNameInfo) => string | undefined;
+}
+
+/** What the `spanName` option is given. */
+export interface HttpSpanNameInfo {
+  kind: 'client' | 'server';
+  /** `GET`, `POST`, ... (`_OTHER` for a method the conventions do not know). */
+  method: string;
+  /** Client: the full URL, redacted. Server: the path. */
+  url: string;
+  /** Client: the `url.template` the `urlTemplate` option gave, if any. */
+  template?: string;
+  /** Server: the matched route (from the framework, its instrumentation or `setHttpRoute`), at the span's end. */
+  route?: string;
 }
 
 /** Options of the model-call spans (`genAi`). */

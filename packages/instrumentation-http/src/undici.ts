@@ -16,7 +16,7 @@ import {
 import { reporter } from './diagnostics.js';
 import { captureHeaders } from './headers.js';
 import type { ResolvedHttpConfig } from './internal-types.js';
-import { normalizeMethod, outboundContext, runAttributes, spanName } from './span-common.js';
+import { normalizeMethod, outboundContext, runAttributes } from './span-common.js';
 import { isModelCallSpan } from './genai/exchange.js';
 import { targetOf } from './targets.js';
 import { kBodyWatcher, keepUndiciCallerContext, type BodyWatcher } from './undici-caller-context.js';
@@ -220,7 +220,7 @@ function startUndiciSpan(cfg: ResolvedHttpConfig, request: TracedRequest, ctx: C
   const attributes = clientStartAttributes(method, m, target.urlFull, target, run, call);
   if (cfg.requestHeaders.length > 0) captureHeaders(attributes, 'http.request.header.', cfg.requestHeaders, (name) => requestHeader(request.headers, name));
   const startedAt = performance.now();
-  const span = cfg.tracer.startSpan(clientSpanName(spanName(m), call), { kind: SpanKind.CLIENT, attributes }, ctx);
+  const span = cfg.tracer.startSpan(clientSpanName(cfg, m, target.urlFull, attributes, call), { kind: SpanKind.CLIENT, attributes }, ctx);
   // Injected last, after every attribute is set, so nothing can tamper with the propagation headers.
   const carrier: Record<string, string> = {};
   propagation.inject(outboundContext(ctx, run, span, target), carrier);
