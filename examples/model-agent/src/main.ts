@@ -1,11 +1,11 @@
 // Asks the weather agent three questions against the local model server and prints each answer with
 // a link to its trace. `--capture` records the prompts and answers on the model-call spans.
-import { init } from '@agentrace/tracer';
+import { init, jaegerSearchLink, jaegerTraceLink, jaegerUiUrl } from '@agentrace/tracer';
 import { WeatherAgent, type Question } from './agent.js';
 import { startModelServer } from './model-server.js';
 
 const capture = process.argv.includes('--capture');
-const jaeger = (process.env.AGENTRACE_JAEGER_UI ?? 'http://localhost:16686').replace(/\/+$/, '');
+const jaeger = jaegerUiUrl();
 const tracing = init({
   serviceName: process.env.OTEL_SERVICE_NAME ?? 'model-agent',
   exporter: ['console', 'otlp'],
@@ -31,10 +31,13 @@ console.log('\nAnswers:');
 for (const { question, answer } of answers) {
   console.log(`  ${question.id}  "${question.text}"`);
   console.log(`    → ${answer.text}  (${answer.modelCalls} model calls, ${answer.toolRuns} tool runs)`);
-  if (reachable) console.log(`    trace: ${jaeger}/trace/${answer.traceId}`);
+  if (reachable) {
+    console.log(`    trace:  ${jaegerTraceLink(answer.traceId, jaeger)}`);
+    console.log(`    search: ${jaegerSearchLink({ service, tags: { 'agentrace.correlation_id': question.id } }, jaeger)}`);
+  }
 }
 console.log(
   reachable
-    ? `\nAll runs in Jaeger: ${jaeger}/search?service=${encodeURIComponent(service)}&lookback=1h&limit=20`
+    ? `\nAll runs in Jaeger: ${jaegerSearchLink({ service }, jaeger)}`
     : `\nNo Jaeger at ${jaeger}: the trees above are the traces. Start it with \`docker compose up -d\` (or \`node scripts/services.mjs up jaeger\`) and run again.`,
 );
