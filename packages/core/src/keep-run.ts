@@ -9,7 +9,7 @@ const reporter = createReporter('@agentrace/core');
  * Marks the run in the active context as worth keeping, whatever a sampler would decide: the agent's
  * own judgement (a suspicious answer, a fallback taken, a customer flagged). The tracer's tail sampler
  * keeps the whole run; the active span gets `agentrace.sampling.keep=true`, which a collector's
- * tail-sampling policy can keep the whole trace by (scripts/jaeger/tail-sampling.yaml does).
+ * tail-sampling policy can keep the whole trace by (the project's Jaeger tail-sampling configuration does).
  * Never throws; says once when there is nothing to mark.
  */
 export function keepRun(): void {

@@ -31,7 +31,7 @@ export const ATTR_ATTRIBUTES_DROPPED = 'agentrace.attributes.dropped';
 /**
  * Set to true on a span by `keepRun()` (or by the agent itself): the run is worth keeping whatever a
  * sampler would say. agentrace's tail sampler keeps the run, and the shipped Jaeger tail-sampling
- * configuration keeps the trace (scripts/jaeger/tail-sampling.yaml).
+ * configuration keeps the trace.
  */
 export const ATTR_SAMPLING_KEEP = 'agentrace.sampling.keep';
 
